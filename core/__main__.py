@@ -1,0 +1,5 @@
+"""Allows ``python -m seedwalk``, the same as the ``seedwalk`` command."""
+
+from seedwalk.cli import main
+
+main()

@@ -1,0 +1,261 @@
+"""The runner: config to plan, plan to jobs, jobs to results, results to tables.
+
+Everything that can fail because of the user's input (config, plugins, data, fold
+sizes) is checked while planning, before the run folder is touched. Jobs then run
+on the chosen executor; each result is saved the moment it arrives, so an
+interrupted run keeps its finished jobs and a second run finishes the rest.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import platform
+import sys
+from collections.abc import Iterable, Sequence
+from importlib import metadata
+from pathlib import Path
+
+import attrs
+import pandas as pd
+
+import seedwalk
+from seedwalk import aggregate, metrics
+from seedwalk._names import suggest
+from seedwalk.config import RunConfig
+from seedwalk.errors import ConfigError, SeedwalkError
+from seedwalk.job import Job, JobResult, execute_job
+from seedwalk.plugins_manager import (Registry, SeedwalkPluginManager, build_plugin_manager,
+                                      describe_plugins)
+from seedwalk.rundir import RunDirectory, atomic_write_bytes, atomic_write_text
+from seedwalk.seeding import canonical_key, key_words
+from seedwalk.walkforward import split_folds
+
+logger = logging.getLogger(__name__)
+
+#: Packages whose versions the manifest records, because they can change numbers.
+RECORDED_PACKAGES = ("numpy", "pandas", "numba", "llvmlite", "optuna", "pluggy", "joblib",
+                     "attrs", "pyarrow")
+
+
+@attrs.frozen(eq=False)
+class Plan:
+    """A planned run.
+
+    Attributes:
+        config: the run's config.
+        jobs: every job, sorted by key.
+        run_dir: the output folder.
+        manifest: the manifest dict written to ``manifest.json``.
+        done: results of jobs already finished by an earlier attempt, by canonical key.
+        asset_errors: assets that could not be planned, with the reason.
+        periods_per_year: per asset.
+    """
+
+    config: RunConfig
+    jobs: tuple
+    run_dir: RunDirectory
+    manifest: dict
+    done: dict
+    asset_errors: dict
+    periods_per_year: dict
+
+
+@attrs.frozen(eq=False)
+class ScreenResult:
+    """What :func:`run_screen` returns."""
+
+    summary: pd.DataFrame
+    results: dict
+    run_dir: Path
+    plan: Plan
+
+
+def _versions() -> dict[str, str]:
+    versions = {"seedwalk": seedwalk.__version__, "python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager | None = None,
+                autoload: bool | None = None) -> tuple[Plan, SeedwalkPluginManager, Registry]:
+    """Validate everything and build the jobs, without writing anything.
+
+    Raises:
+        SeedwalkError: bad config, plugin, data, asset name or fold sizes.
+    """
+    if pm is None:
+        pm = build_plugin_manager(config.plugins, autoload=autoload)
+    registry = Registry.from_manager(pm)
+    autoload_flag = autoload if autoload is not None else True
+
+    strategy = registry.strategy(config.strategy)
+    space = strategy.space.with_overrides(config.space)
+    warmup = strategy.max_warmup(space)
+    registry.sampler(config.optimize.sampler)
+    registry.executor(config.execution.executor)
+
+    source_cls = registry.data_source(config.data.source)
+    source = source_cls.from_config(dict(config.data.options), Path(config.data.base_dir))
+    known = source.assets()
+    assets = list(config.assets) if config.assets is not None else list(known)
+    if not assets:
+        raise ConfigError(f"data source {config.data.source!r} has no assets; check [data]")
+    for asset in assets:
+        if asset not in known:
+            raise ConfigError(f"unknown asset {asset!r} in data source {config.data.source!r}. "
+                              f"{suggest(asset, known)}")
+    if len(set(assets)) != len(assets):
+        raise ConfigError(f"asset list has duplicates: {assets!r}")
+
+    wf = config.walkforward
+    jobs: list[Job] = []
+    fingerprints: dict[str, str] = {}
+    asset_errors: dict[str, str] = {}
+    periods: dict[str, float] = {}
+    for asset in sorted(assets):
+        data = source.load(asset)
+        fingerprints[asset] = data.fingerprint
+        periods[asset] = metrics.periods_per_year(data.bar_seconds, config.calendar)
+        try:
+            folds = split_folds(len(data), in_sample=wf.in_sample, out_of_sample=wf.out_of_sample,
+                                step=wf.step, anchored=wf.anchored, gap=wf.gap)
+        except ConfigError as exc:
+            if len(assets) == 1:
+                raise ConfigError(f"asset {asset!r}: {exc}") from None
+            asset_errors[asset] = str(exc)
+            continue
+        for fold in folds:
+            offset = max(0, fold.is_start - warmup)
+            jobs.append(Job(
+                key=("screen", asset, "fold", fold.index), base_seed=config.seed,
+                strategy=config.strategy, space=space, fold=fold,
+                data=data.slice(offset, fold.oos_end), offset=offset,
+                sampler=config.optimize.sampler, trials=config.optimize.trials,
+                batch_size=config.optimize.batch_size, objective=config.optimize.objective,
+                sampler_options=dict(config.optimize.sampler_options),
+                backtest={k: v for k, v in config.backtest.items() if k != "calendar"},
+                calendar=config.calendar, plugins=tuple(config.plugins),
+                autoload=autoload_flag))
+    if not jobs:
+        raise ConfigError("no asset has enough bars for one fold: "
+                          + "; ".join(f"{a}: {m}" for a, m in asset_errors.items()))
+    jobs.sort(key=lambda job: canonical_key(job.key))
+
+    manifest = {
+        "run_id": _run_id(config),
+        "seedwalk_version": seedwalk.__version__,
+        "base_seed": config.seed,
+        "config": config.to_dict(),
+        "versions": _versions(),
+        "data_source": source.describe(),
+        "data_fingerprints": dict(sorted(fingerprints.items())),
+        "plugins": describe_plugins(pm),
+        "jobs": [list(job.key) for job in jobs],
+        "asset_errors": asset_errors,
+        "command": sys.argv,
+    }
+    run_dir = RunDirectory(out)
+    plan = Plan(config, tuple(jobs), run_dir, manifest, {}, asset_errors, periods)
+    return plan, pm, registry
+
+
+def _run_id(config: RunConfig) -> str:
+    """Return a digest of the settings that define results: config and seedwalk version.
+
+    The asset selection and the execution settings are left out, so a run can be
+    resumed with other workers or more assets. Data fingerprints are compared per
+    asset by :meth:`RunDirectory.prepare` instead.
+    """
+    text = json.dumps([config.results_dict(), seedwalk.__version__], sort_keys=True,
+                      separators=(",", ":"), default=str)
+    return "".join(f"{word:08x}" for word in key_words(text)[:4])
+
+
+def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
+               autoload: bool | None = None, job_order: Sequence[int] | None = None) -> ScreenResult:
+    """Plan and run a walk-forward screen, writing the run folder ``out``.
+
+    Args:
+        config: the run's configuration.
+        out: the run folder; an existing folder of the same run is resumed.
+        observers: plugin objects for the run lifecycle hooks (progress bars, loggers).
+        autoload: whether to load entry-point plugins (None: from the environment).
+        job_order: a permutation of job positions to submit in that order instead
+            of key order; results never depend on it (the tests check that).
+
+    Returns:
+        The per-asset summary, every job's result by canonical key, and the folder.
+    """
+    pm = build_plugin_manager(config.plugins, autoload=autoload,
+                              extra=[(o, f"observer-{i}") for i, o in enumerate(observers)])
+    plan, pm, registry = plan_screen(config, out, pm=pm, autoload=autoload)
+    plan.run_dir.prepare(plan.manifest)
+
+    for job in plan.jobs:
+        saved = plan.run_dir.load_result(job.key)
+        if saved is not None:
+            plan.done[canonical_key(job.key)] = saved
+    pending = [job for job in plan.jobs if canonical_key(job.key) not in plan.done]
+    if job_order is not None:
+        order = [plan.jobs[i] for i in job_order]
+        pending = [job for job in order if canonical_key(job.key) not in plan.done]
+    logger.info("run %s: %d jobs, %d finished earlier, %d to run", plan.manifest["run_id"],
+                len(plan.jobs), len(plan.done), len(pending))
+    pm.hook.seedwalk_run_start(plan=plan)
+
+    results: dict[str, JobResult] = dict(plan.done)
+    executor_cls = registry.executor(config.execution.executor)
+    executor = executor_cls(workers=config.execution.resolved_workers(),
+                            options=config.execution.options)
+    try:
+        with executor:
+            for result in executor.map_unordered(execute_job, pending):
+                results[canonical_key(result.key)] = result
+                plan.run_dir.save_result(result)
+                if result.status != "ok":
+                    logger.error("job %r failed: %s", result.key, result.error)
+                pm.hook.seedwalk_job_finish(plan=plan, result=result)
+    except SeedwalkError:
+        raise
+    except Exception as exc:
+        # The executor itself failed (a killed worker, a lost cluster). Finished jobs
+        # are on disk; the missing ones are reported and run again on resume.
+        missing = [job.key for job in plan.jobs if canonical_key(job.key) not in results]
+        raise SeedwalkError(
+            f"the {config.execution.executor!r} executor failed with {type(exc).__name__}: "
+            f"{exc}. {len(results)} of {len(plan.jobs)} jobs are saved in "
+            f"{str(plan.run_dir.path)!r}; {len(missing)} are missing, the first being "
+            f"{missing[0] if missing else None!r}. Run the same command again to finish "
+            f"them") from exc
+
+    summary = summarize(plan, results)
+    write_tables(plan.run_dir, summary)
+    pm.hook.seedwalk_run_finish(plan=plan, summary=summary)
+    return ScreenResult(summary, results, plan.run_dir.path, plan)
+
+
+def summarize(plan: Plan, results: dict[str, JobResult]) -> pd.DataFrame:
+    """Aggregate job results into one row per asset."""
+    by_asset: dict[str, list[JobResult]] = {}
+    for job in plan.jobs:
+        by_asset.setdefault(job.asset, []).append(results[canonical_key(job.key)])
+    init_cash = plan.config.backtest_options().init_cash
+    rows = [aggregate.summarize_asset(asset, fold_results, plan.config.criteria, init_cash,
+                                      plan.periods_per_year[asset])
+            for asset, fold_results in by_asset.items()]
+    rows += [aggregate.error_row(asset, message) for asset, message in plan.asset_errors.items()]
+    return aggregate.results_frame(rows)
+
+
+def write_tables(run_dir: RunDirectory, summary: pd.DataFrame) -> None:
+    """Write results.csv and results.parquet atomically."""
+    atomic_write_text(run_dir.path / "results.csv", summary.to_csv(index=False))
+    buffer = io.BytesIO()
+    summary.to_parquet(buffer, index=False)
+    atomic_write_bytes(run_dir.path / "results.parquet", buffer.getvalue())

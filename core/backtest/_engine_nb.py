@@ -1,0 +1,311 @@
+"""The numba backtest kernel and its integer codes.
+
+Array conventions: prices are float64 1-D arrays of one length ``n``, signals are
+bool 1-D arrays of the same length, and bar ``i`` of every array is the same bar.
+Options arrive as scalars and integer codes defined here, validated beforehand by
+:class:`seedwalk.backtest.BacktestOptions`, so the kernel checks nothing and raises
+nothing: it reports an abnormal end through its status code.
+
+The rules the kernel implements are written out, with formulas, in
+``docs/backtest-semantics.md``; the comments here only mark where each rule sits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Direction codes, as bit sets: bit 1 allows longs and bit 2 allows shorts.
+DIRECTION_LONG = 1
+DIRECTION_SHORT = 2
+DIRECTION_BOTH = 3
+
+# Fill codes: the price at which a signal computed at bar t's close fills.
+FILL_NEXT_OPEN = 0  # at open[t + 1]
+FILL_CLOSE = 1  # at close[t]; optimistic, because that price was used to decide
+
+# Size type codes: the unit in which the ``size`` option is given.
+SIZE_FRACTION = 0  # a fraction of equity, fees included
+SIZE_UNITS = 1  # a fixed number of units
+SIZE_VALUE = 2  # a fixed notional in the quote currency
+
+# Exit reason codes: the ``exit_reason`` field of a trade record.
+EXIT_SIGNAL = 0
+EXIT_STOP_LOSS = 1
+EXIT_TAKE_PROFIT = 2
+EXIT_TRAILING_STOP = 3
+EXIT_END = 4
+EXIT_LIQUIDATION = 5
+EXIT_REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "end", "liquidation")
+
+# Status codes of a simulation.
+STATUS_OK = 0
+STATUS_EQUITY_DEPLETED = 1
+
+# Record of one closed trade. Prices and money are in the quote currency and
+# ``size`` is in units of the asset. ``side`` is +1 for long and -1 for short.
+# ``pnl`` is net of both fees, and ``return`` is pnl over size * entry_price.
+TRADE_DTYPE = np.dtype(
+    [
+        ("entry_index", np.int64),
+        ("exit_index", np.int64),
+        ("side", np.int8),
+        ("size", np.float64),
+        ("entry_price", np.float64),
+        ("exit_price", np.float64),
+        ("entry_fee", np.float64),
+        ("exit_fee", np.float64),
+        ("pnl", np.float64),
+        ("return", np.float64),
+        ("exit_reason", np.int8),
+    ]
+)
+
+
+@njit(cache=True)
+def order_units_nb(size_type, size, equity, price, fee, fixed_fee):
+    """Return the units an entry buys or sells at ``price`` (slippage included).
+
+    With ``SIZE_FRACTION`` the notional plus both parts of the entry fee equal
+    ``size * equity``, so a long entry with ``size <= 1`` never makes cash negative.
+    """
+    if size_type == SIZE_FRACTION:
+        return (size * equity - fixed_fee) / (price * (1.0 + fee))
+    if size_type == SIZE_VALUE:
+        return size / price
+    return size
+
+
+@njit(cache=True)
+def record_trade_nb(trades, k, entry_index, exit_index, side, units, entry_price,
+                    exit_price, entry_fee, fee, fixed_fee, reason):
+    """Write trade ``k`` into ``trades`` and return its pnl, net of both fees."""
+    exit_fee = fee * units * exit_price + fixed_fee
+    if side == 1:
+        gross = units * (exit_price - entry_price)
+    else:
+        gross = units * (entry_price - exit_price)
+    pnl = gross - entry_fee - exit_fee
+    trades[k]["entry_index"] = entry_index
+    trades[k]["exit_index"] = exit_index
+    trades[k]["side"] = side
+    trades[k]["size"] = units
+    trades[k]["entry_price"] = entry_price
+    trades[k]["exit_price"] = exit_price
+    trades[k]["entry_fee"] = entry_fee
+    trades[k]["exit_fee"] = exit_fee
+    trades[k]["pnl"] = pnl
+    trades[k]["return"] = pnl / (units * entry_price)
+    trades[k]["exit_reason"] = reason
+    return pnl
+
+
+@njit(cache=True)
+def resolve_signal_nb(position_side, long_entry, long_exit, short_entry, short_exit):
+    """Return (close_position, new_side) for the signals of one bar.
+
+    An entry that comes with an exit of the same side on the same bar is void,
+    and so are a long and a short entry on the same bar. An entry of the side
+    already held is ignored (no pyramiding). An entry of the other side closes
+    the position and opens the new one at the same fill.
+    """
+    go_long = long_entry and not long_exit
+    go_short = short_entry and not short_exit
+    if go_long and go_short:
+        go_long = False
+        go_short = False
+    if position_side == 1:
+        if go_short:
+            return True, -1
+        return long_exit, 0
+    if position_side == -1:
+        if go_long:
+            return True, 1
+        return short_exit, 0
+    if go_long:
+        return False, 1
+    if go_short:
+        return False, -1
+    return False, 0
+
+
+@njit(cache=True)
+def stop_exit_nb(side, bar_open, bar_high, bar_low, entry_price, extreme, stop_loss,
+                 take_profit, trailing_stop, slippage):
+    """Check one bar's OHLC against the stops of an open position.
+
+    ``extreme`` is the highest high (long) or lowest low (short) seen before this
+    bar, starting at the entry price. The checks run in this order: the open beyond
+    the stop, the open beyond the take-profit, the stop inside the bar, the
+    take-profit inside the bar. So the stop wins when both are reachable.
+
+    Returns:
+        (exit_price, reason, extreme): the fill price and EXIT_* code of a
+        triggered stop, or (0.0, -1, updated extreme) when none triggers.
+    """
+    has_stop = stop_loss > 0.0 or trailing_stop > 0.0
+    has_take_profit = take_profit > 0.0
+    # Multiplying a price difference by ``side`` mirrors every comparison for a
+    # short, so "side * (price - stop_level) <= 0" reads "price is at or past the stop".
+    stop_level = entry_price * (1.0 - side * stop_loss) if stop_loss > 0.0 else -side * np.inf
+    stop_reason = EXIT_STOP_LOSS
+    if trailing_stop > 0.0:
+        trail_level = extreme * (1.0 - side * trailing_stop)
+        if side * (trail_level - stop_level) > 0.0:
+            stop_level = trail_level
+            stop_reason = EXIT_TRAILING_STOP
+    take_profit_level = entry_price * (1.0 + side * take_profit)
+    adverse_extreme = bar_low if side == 1 else bar_high
+    favorable_extreme = bar_high if side == 1 else bar_low
+
+    if has_stop and side * (bar_open - stop_level) <= 0.0:
+        return bar_open * (1.0 - side * slippage), stop_reason, extreme
+    if has_take_profit and side * (bar_open - take_profit_level) >= 0.0:
+        return bar_open, EXIT_TAKE_PROFIT, extreme
+    if has_stop and side * (adverse_extreme - stop_level) <= 0.0:
+        return stop_level * (1.0 - side * slippage), stop_reason, extreme
+    if has_take_profit and side * (favorable_extreme - take_profit_level) >= 0.0:
+        return take_profit_level, EXIT_TAKE_PROFIT, extreme
+    if side * (favorable_extreme - extreme) > 0.0:
+        extreme = favorable_extreme
+    return 0.0, -1, extreme
+
+
+@njit(cache=True)
+def simulate_nb(open_, high, low, close, entries, exits, short_entries, short_exits,
+                start, end, direction, fill, size, size_type, fee, fixed_fee, slippage,
+                stop_loss, take_profit, trailing_stop, init_cash):
+    """Simulate one position through bars ``[start, end)`` and return its records.
+
+    ``stop_loss``, ``take_profit`` and ``trailing_stop`` are fractions of the entry
+    price, and 0.0 turns one off. ``fee`` and ``slippage`` are fractions, ``fixed_fee``
+    and ``init_cash`` are in the quote currency, and ``direction``, ``fill`` and
+    ``size_type`` are the integer codes of this module. Requires
+    ``0 <= start <= end <= n``.
+
+    Returns:
+        (equity, trades, n_trades, status, exposed_bars). ``equity`` is marked at
+        every bar's close, with ``init_cash`` before ``start`` and the final value
+        from ``end`` on. The first ``n_trades`` records of the TRADE_DTYPE array
+        ``trades`` are the closed trades. ``status`` is a STATUS_* code, and
+        ``exposed_bars`` counts the window bars during which a position was open.
+    """
+    n = close.shape[0]
+    equity = np.empty(n, dtype=np.float64)
+    # At most two trades close in one bar (for example a signal exit at the open,
+    # then a stop on the position opened there), so this capacity cannot overflow.
+    trades = np.empty(2 * (end - start) + 1, dtype=TRADE_DTYPE)
+    n_trades = 0
+    status = STATUS_OK
+    exposed_bars = 0
+
+    allow_long = (direction & DIRECTION_LONG) != 0
+    allow_short = (direction & DIRECTION_SHORT) != 0
+    has_stops = stop_loss > 0.0 or take_profit > 0.0 or trailing_stop > 0.0
+    # With close fills, a position opened at the window's last close would be
+    # closed at that same price by the window-end rule and only pay fees.
+    last_entry_bar = end - 1 if fill == FILL_NEXT_OPEN else end - 2
+
+    # Realized cash is kept as (cash before the entry) + (trade pnl) at every exit,
+    # so the final equity is init_cash plus the running sum of the logged pnls.
+    cash = init_cash
+    cash_before_entry = init_cash
+    side = 0
+    units = 0.0
+    entry_price = 0.0
+    entry_fee = 0.0
+    entry_index = -1
+    extreme = 0.0  # highest high (long) or lowest low (short) before the current bar
+
+    for i in range(start):
+        equity[i] = init_cash
+
+    last_marked = start - 1
+    for i in range(start, end):
+        for phase in range(2):
+            # Phase 0 is the bar's open and phase 1 its close. Signals fill at the
+            # open with next_open fills and at the close with close fills.
+            signal_bar = -1
+            fill_price = 0.0
+            if phase == 0 and fill == FILL_NEXT_OPEN:
+                signal_bar = i - 1
+                fill_price = open_[i]
+            elif phase == 1 and fill == FILL_CLOSE:
+                signal_bar = i
+                fill_price = close[i]
+
+            if signal_bar >= 0:
+                close_now, new_side = resolve_signal_nb(
+                    side,
+                    allow_long and entries[signal_bar],
+                    allow_long and exits[signal_bar],
+                    allow_short and short_entries[signal_bar],
+                    allow_short and short_exits[signal_bar],
+                )
+                if close_now and side != 0:
+                    # Slippage is adverse: a long sells lower, a short buys higher.
+                    exit_price = fill_price * (1.0 - side * slippage)
+                    pnl = record_trade_nb(trades, n_trades, entry_index, i, side, units,
+                                          entry_price, exit_price, entry_fee, fee,
+                                          fixed_fee, EXIT_SIGNAL)
+                    n_trades += 1
+                    cash = cash_before_entry + pnl
+                    side = 0
+                if new_side != 0 and side == 0 and i <= last_entry_bar and cash > 0.0:
+                    price = fill_price * (1.0 + new_side * slippage)
+                    new_units = order_units_nb(size_type, size, cash, price, fee, fixed_fee)
+                    if new_units > 0.0:
+                        side = new_side
+                        units = new_units
+                        entry_price = price
+                        entry_fee = fee * units * price + fixed_fee
+                        entry_index = i
+                        extreme = price
+                        cash_before_entry = cash
+                        cash = cash - side * units * price - entry_fee
+
+            if phase == 0 and side != 0:
+                # Held during this bar: opened at this open or at an earlier bar.
+                # A position opened at this bar's close starts counting on the next bar.
+                exposed_bars += 1
+                if has_stops:
+                    exit_price, reason, extreme = stop_exit_nb(
+                        side, open_[i], high[i], low[i], entry_price, extreme,
+                        stop_loss, take_profit, trailing_stop, slippage)
+                    if reason >= 0:
+                        pnl = record_trade_nb(trades, n_trades, entry_index, i, side,
+                                              units, entry_price, exit_price, entry_fee,
+                                              fee, fixed_fee, reason)
+                        n_trades += 1
+                        cash = cash_before_entry + pnl
+                        side = 0
+
+        # The window's last close ends every position, so windows never share a trade.
+        if i == end - 1 and side != 0:
+            exit_price = close[i] * (1.0 - side * slippage)
+            pnl = record_trade_nb(trades, n_trades, entry_index, i, side, units,
+                                  entry_price, exit_price, entry_fee, fee, fixed_fee,
+                                  EXIT_END)
+            n_trades += 1
+            cash = cash_before_entry + pnl
+            side = 0
+
+        equity[i] = cash + side * units * close[i]
+        last_marked = i
+        if equity[i] <= 0.0:
+            if side != 0:
+                exit_price = close[i] * (1.0 - side * slippage)
+                pnl = record_trade_nb(trades, n_trades, entry_index, i, side, units,
+                                      entry_price, exit_price, entry_fee, fee, fixed_fee,
+                                      EXIT_LIQUIDATION)
+                n_trades += 1
+                cash = cash_before_entry + pnl
+                side = 0
+                equity[i] = cash
+            status = STATUS_EQUITY_DEPLETED
+            break
+
+    final_equity = init_cash if last_marked < start else equity[last_marked]
+    for i in range(last_marked + 1, n):
+        equity[i] = final_equity
+    return equity, trades, n_trades, status, exposed_bars

@@ -112,6 +112,8 @@ class OptimizeConfig:
             ``"total_return"`` or ``"calmar"``.
         sampler_options: keyword arguments for the sampler (for TPE, for example
             ``n_startup_trials``).
+        trial_workers: threads that evaluate the trials of one batch inside a job.
+            Like the executor's workers, it changes speed only.
     """
 
     sampler: str = "tpe"
@@ -119,6 +121,7 @@ class OptimizeConfig:
     batch_size: int = attrs.field(default=1, validator=_positive_int)
     objective: str = "sharpe"
     sampler_options: Mapping[str, Any] = attrs.field(factory=dict)
+    trial_workers: int = attrs.field(default=1, validator=_positive_int)
 
     def __attrs_post_init__(self):
         if self.objective not in OBJECTIVES:
@@ -283,6 +286,7 @@ class RunConfig:
         config = self.to_dict()
         config.pop("execution")
         config.pop("assets")
+        config["optimize"].pop("trial_workers")
         return config
 
 

@@ -50,6 +50,7 @@ class Job:
             bars are not sent, so the job cannot read them.
         offset: position of ``data``'s first bar in the full series.
         sampler, trials, batch_size, objective, sampler_options: the optimization.
+        trial_workers: threads evaluating one batch of trials; speed only.
         backtest: engine options as a dict (``BacktestOptions`` fields).
         calendar: ``"crypto"`` or ``"equity"``, for annualization.
         plugins: plugin module names the worker loads; autoload: load entry points too.
@@ -67,6 +68,7 @@ class Job:
     batch_size: int
     objective: str
     sampler_options: Mapping[str, Any]
+    trial_workers: int
     backtest: Mapping[str, Any]
     calendar: str
     plugins: tuple[str, ...] = ()
@@ -204,7 +206,7 @@ def seedwalk_run_job(job: Job, context: JobContext) -> JobResult:
         end=is_end, base_options=base_options, periods_per_year=ppy,
         sampler=context.registry.sampler(job.sampler), seed=context.seeds.sampler,
         trials=job.trials, batch_size=job.batch_size, objective=job.objective,
-        sampler_options=job.sampler_options)
+        sampler_options=job.sampler_options, trial_workers=job.trial_workers)
 
     oos = evaluate(strategy, outcome.params, data, oos_start, oos_end, base_options, ppy)
     trades = [_trade_dict(row, job.offset) for row in oos.simulation.trades]

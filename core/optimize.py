@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 import attrs
 import numpy as np
@@ -17,10 +18,17 @@ import optuna
 
 logger = logging.getLogger(__name__)
 
-#: Objective value told to the sampler for a trial whose metric is not finite, such
-#: as a Sharpe ratio over a window where the strategy never traded. It ranks such
-#: trials below every real result without putting infinities into the sampler.
+#: Objective values told to the sampler in place of non-finite metrics. A NaN or
+#: -inf ranks below every real result, and +inf (a Sortino or Calmar ratio of a
+#: window without a losing bar) above, without putting infinities into the sampler.
 WORST_VALUE = -1e9
+BEST_VALUE = 1e9
+
+
+def _finite(value: float) -> float:
+    if math.isfinite(value):
+        return value
+    return BEST_VALUE if value == math.inf else WORST_VALUE
 
 
 @attrs.frozen
@@ -39,9 +47,19 @@ class Outcome:
 
 
 def optimize_window(*, strategy, space, data, start, end, base_options, periods_per_year,
-                    sampler, seed, trials, batch_size, objective, sampler_options) -> Outcome:
-    """Search ``space`` for the parameters that maximize ``objective`` on bars [start, end)."""
+                    sampler, seed, trials, batch_size, objective, sampler_options,
+                    trial_workers: int = 1) -> Outcome:
+    """Search ``space`` for the parameters that maximize ``objective`` on bars [start, end).
+
+    With ``trial_workers > 1`` the trials of one batch are evaluated by that many
+    threads. Each evaluation is a pure function of its parameters and results are
+    told in trial-number order, so the outcome equals a one-thread run with the same
+    ``batch_size``.
+    """
     from seedwalk.job import evaluate
+
+    def evaluate_one(params):
+        return evaluate(strategy, params, data, start, end, base_options, periods_per_year).metrics
 
     # Optuna logs every finished trial at INFO level; a screen runs thousands.
     if optuna.logging.get_verbosity() < optuna.logging.WARNING:
@@ -57,26 +75,35 @@ def optimize_window(*, strategy, space, data, start, end, base_options, periods_
         values: list[float] = []
         best_value = -math.inf
         best = None
-        cache: dict[tuple, tuple[float, dict]] = {}
+        cache: dict[tuple, dict] = {}
         asked = 0
-        while asked < trials:
-            batch = [study.ask() for _ in range(min(batch_size, trials - asked))]
-            asked += len(batch)
-            proposals = [space.suggest(trial) for trial in batch]
-            # Evaluation order inside a batch cannot matter: each evaluation is a pure
-            # function of its parameters. Results are told in trial-number order.
-            for trial, params in zip(batch, proposals):
-                signature = tuple(sorted(params.items()))
-                if signature not in cache:
-                    evaluation = evaluate(strategy, params, data, start, end, base_options,
-                                          periods_per_year)
-                    value = float(evaluation.metrics[objective])
-                    cache[signature] = (value if math.isfinite(value) else WORST_VALUE,
-                                        evaluation.metrics)
-                value, window_metrics = cache[signature]
-                study.tell(trial, value)
-                values.append(value)
-                if value > best_value:
-                    best_value, best = value, (params, window_metrics)
+        pool = ThreadPoolExecutor(trial_workers) if trial_workers > 1 else None
+        try:
+            while asked < trials:
+                batch = [study.ask() for _ in range(min(batch_size, trials - asked))]
+                asked += len(batch)
+                proposals = [space.suggest(trial) for trial in batch]
+                signatures = [tuple(sorted(p.items())) for p in proposals]
+
+                # A sampler may propose the same integer parameters twice; they are
+                # evaluated once. Map keeps input order, whatever thread finishes first.
+                new = {}
+                for signature, params in zip(signatures, proposals):
+                    if signature not in cache and signature not in new:
+                        new[signature] = params
+                mapper = pool.map if pool is not None else map
+                for signature, window_metrics in zip(new, mapper(evaluate_one, new.values())):
+                    cache[signature] = window_metrics
+
+                for trial, params, signature in zip(batch, proposals, signatures):
+                    window_metrics = cache[signature]
+                    value = _finite(float(window_metrics[objective]))
+                    study.tell(trial, value)
+                    values.append(value)
+                    if value > best_value:
+                        best_value, best = value, (params, window_metrics)
+        finally:
+            if pool is not None:
+                pool.shutdown()
     params, window_metrics = best
     return Outcome(dict(params), dict(window_metrics), values)

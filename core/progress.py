@@ -12,8 +12,9 @@ from seedwalk.hookspecs import hookimpl
 class ProgressReporter:
     """Shows finished jobs out of all jobs; errors are counted in the description."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, label: str | None = None):
         self.enabled = enabled
+        self.label = label or "jobs"
         self._progress = None
         self._task = None
         self._errors = 0
@@ -27,7 +28,7 @@ class ProgressReporter:
             TimeElapsedColumn(), TimeRemainingColumn(),
             console=Console(stderr=True), transient=False)
         self._progress.start()
-        self._task = self._progress.add_task("jobs", total=len(plan.jobs),
+        self._task = self._progress.add_task(self.label, total=len(plan.jobs),
                                              completed=len(plan.done))
 
     @hookimpl
@@ -36,7 +37,7 @@ class ProgressReporter:
             return
         if result.status != "ok":
             self._errors += 1
-            self._progress.update(self._task, description=f"jobs ({self._errors} failed)")
+            self._progress.update(self._task, description=f"{self.label} ({self._errors} failed)")
         self._progress.advance(self._task)
 
     @hookimpl

@@ -111,6 +111,10 @@ class RunDirectory:
                 f"output folder {str(self.path)!r} is not empty and has no {MANIFEST}; choose "
                 f"an empty or new --out folder")
         self.path.mkdir(parents=True, exist_ok=True)
+        # A killed run can leave temporary files that never got renamed; they hold
+        # no finished result, so they are removed.
+        for stale in list(self.path.glob(".*.tmp")) + list(self.path.glob(f"{JOBS_DIR}/.*.tmp")):
+            stale.unlink(missing_ok=True)
         # The manifest is rewritten on resume so it lists this attempt's job keys.
         atomic_write_text(self.manifest_path, json.dumps(manifest, indent=2, sort_keys=True))
 

@@ -139,6 +139,7 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
                 sampler=config.optimize.sampler, trials=config.optimize.trials,
                 batch_size=config.optimize.batch_size, objective=config.optimize.objective,
                 sampler_options=dict(config.optimize.sampler_options),
+                trial_workers=config.optimize.trial_workers,
                 backtest={k: v for k, v in config.backtest.items() if k != "calendar"},
                 calendar=config.calendar, plugins=tuple(config.plugins),
                 autoload=autoload_flag))
@@ -158,6 +159,7 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
         "plugins": describe_plugins(pm),
         "jobs": [list(job.key) for job in jobs],
         "asset_errors": asset_errors,
+        "config_base_dir": str(Path(config.data.base_dir).resolve()),
         "command": sys.argv,
     }
     run_dir = RunDirectory(out)
@@ -178,7 +180,8 @@ def _run_id(config: RunConfig) -> str:
 
 
 def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
-               autoload: bool | None = None, job_order: Sequence[int] | None = None) -> ScreenResult:
+               autoload: bool | None = None, job_order: Sequence[int] | None = None,
+               max_retries: int = 2) -> ScreenResult:
     """Plan and run a walk-forward screen, writing the run folder ``out``.
 
     Args:
@@ -188,6 +191,8 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
         autoload: whether to load entry-point plugins (None: from the environment).
         job_order: a permutation of job positions to submit in that order instead
             of key order; results never depend on it (the tests check that).
+        max_retries: how many times a job whose worker died is run again on its own
+            before it is reported as ERROR.
 
     Returns:
         The per-asset summary, every job's result by canonical key, and the folder.
@@ -210,29 +215,20 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
     pm.hook.seedwalk_run_start(plan=plan)
 
     results: dict[str, JobResult] = dict(plan.done)
+
+    def collect(result: JobResult, *, save: bool = True) -> None:
+        results[canonical_key(result.key)] = result
+        if save:
+            plan.run_dir.save_result(result)
+        if result.status != "ok":
+            logger.error("job %r failed: %s", result.key, result.error)
+        pm.hook.seedwalk_job_finish(plan=plan, result=result)
+
     executor_cls = registry.executor(config.execution.executor)
     executor = executor_cls(workers=config.execution.resolved_workers(),
                             options=config.execution.options)
-    try:
-        with executor:
-            for result in executor.map_unordered(execute_job, pending):
-                results[canonical_key(result.key)] = result
-                plan.run_dir.save_result(result)
-                if result.status != "ok":
-                    logger.error("job %r failed: %s", result.key, result.error)
-                pm.hook.seedwalk_job_finish(plan=plan, result=result)
-    except SeedwalkError:
-        raise
-    except Exception as exc:
-        # The executor itself failed (a killed worker, a lost cluster). Finished jobs
-        # are on disk; the missing ones are reported and run again on resume.
-        missing = [job.key for job in plan.jobs if canonical_key(job.key) not in results]
-        raise SeedwalkError(
-            f"the {config.execution.executor!r} executor failed with {type(exc).__name__}: "
-            f"{exc}. {len(results)} of {len(plan.jobs)} jobs are saved in "
-            f"{str(plan.run_dir.path)!r}; {len(missing)} are missing, the first being "
-            f"{missing[0] if missing else None!r}. Run the same command again to finish "
-            f"them") from exc
+    with executor:
+        run_with_retries(executor, pending, collect, max_retries=max_retries)
 
     summary = summarize(plan, results)
     write_tables(plan.run_dir, summary)
@@ -259,3 +255,56 @@ def write_tables(run_dir: RunDirectory, summary: pd.DataFrame) -> None:
     buffer = io.BytesIO()
     summary.to_parquet(buffer, index=False)
     atomic_write_bytes(run_dir.path / "results.parquet", buffer.getvalue())
+
+
+def run_with_retries(executor, jobs: Sequence[Job], collect, *, max_retries: int) -> None:
+    """Run ``jobs`` on ``executor``, recovering from workers that die.
+
+    A failure of the executor itself (a worker process killed by the operating
+    system, a crash in native code, a lost cluster) loses the jobs in flight, and
+    executors such as joblib's do not say which job was running. So the lost jobs
+    run once more together, in case the failure was transient, and after a second
+    failure one at a time, which pins each failure on one job. A job that kills its
+    worker ``max_retries`` more times on its own is reported as ERROR, with its key
+    and the executor's error, and is not saved, so a later resume tries it again.
+    Finished jobs are never run twice, and the loop always ends.
+    """
+    finished: set[str] = set()
+
+    def run(batch: Sequence[Job]) -> Exception | None:
+        try:
+            for result in executor.map_unordered(execute_job, batch):
+                finished.add(canonical_key(result.key))
+                collect(result)
+        except (KeyboardInterrupt, SeedwalkError):
+            raise
+        except Exception as exc:  # the executor failed; its jobs in flight are lost
+            return exc
+        return None
+
+    def unfinished(batch: Sequence[Job]) -> list[Job]:
+        return [job for job in batch if canonical_key(job.key) not in finished]
+
+    remaining = list(jobs)
+    for attempt in ("all jobs", "lost jobs again"):
+        failure = run(remaining)
+        remaining = unfinished(remaining)
+        if failure is None or not remaining:
+            return
+        logger.warning("the %s executor failed (%s: %s) while running %s; %d jobs lost",
+                       executor.name, type(failure).__name__, failure, attempt, len(remaining))
+
+    for job in remaining:
+        for attempt in range(1, max_retries + 1):
+            failure = run([job])
+            if failure is None:
+                break
+            logger.error("a worker died while running job %r alone (attempt %d of %d): %s: %s",
+                         job.key, attempt, max_retries, type(failure).__name__, failure)
+        else:
+            collect(JobResult(
+                key=job.key, asset=job.asset, fold=job.fold.index, status="error",
+                error=(f"the worker running job {list(job.key)!r} died on each of "
+                       f"{max_retries} runs on its own ({type(failure).__name__}: {failure}); "
+                       f"the job was not saved, so running the same command again retries "
+                       f"it")), save=False)

@@ -212,5 +212,11 @@ def bench(config_file, executors, worker_counts, assets, trials, repeat, plugins
     click.echo(f"all {len(rows)} runs gave result hash {rows[0].result_hash[:16]}")
 
 
+from seedwalk.cli_plugins import check_strategy_command, plugins_command  # noqa: E402
+
+main.add_command(plugins_command)
+main.add_command(check_strategy_command)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,6 +1,6 @@
 """Hook specifications: every extension point of seedwalk, grouped by phase.
 
-Plugins implement these with ``@seedwalk.hookimpl``. Hooks are called with keyword
+Plugins implement these with ``@seedwalk.hookimpl`` (also ``seedwalk.hookspecs.hookimpl``). Hooks are called with keyword
 arguments only, and an implementation may accept any subset of a hook's arguments,
 so new arguments can be added without breaking existing plugins. A plugin that
 implements a hook name not listed here fails at start-up (see
@@ -33,7 +33,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def seedwalk_add_data_sources():
     """Contribute data source classes.
 
-    Called once when the plugin manager is built, in the main process.
+    Called each time a component registry is built from a plugin manager: in the
+    main process, and once in each worker process that rebuilds the manager.
 
     Returns:
         A list of :class:`seedwalk.datasource.DataSource` subclasses. Each class's

@@ -82,8 +82,21 @@ def _register_module(pm: SeedwalkPluginManager, module_name: str, source: str) -
         raise PluginError(f"plugin module {module_name!r} could not be imported: {exc}. "
                           f"Check the name and that its package is installed",
                           plugin=module_name) from exc
-    pm.register(module, name=module_name)
+    except Exception as exc:  # any failure of third-party code at import time
+        raise PluginError(f"plugin module {module_name!r} failed to import: "
+                          f"{type(exc).__name__}: {exc}. Fix the module or remove it from "
+                          f"the plugin list", plugin=module_name) from exc
+    _register(pm, module, module_name)
     pm.sources[module_name] = source
+
+
+def _register(pm: SeedwalkPluginManager, plugin, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {name!r} has an invalid hook implementation: {exc}. "
+                          f"Compare its arguments with the hook's in seedwalk.hookspecs",
+                          plugin=name) from exc
 
 
 def _check_hooks(pm: SeedwalkPluginManager) -> None:
@@ -91,9 +104,11 @@ def _check_hooks(pm: SeedwalkPluginManager) -> None:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         name = pm.get_name(exc.plugin) if exc.plugin is not None else None
+        known = [n for n in dir(hookspecs) if n.startswith("seedwalk_")]
+        unknown = [n for n in dir(exc.plugin) if n.startswith("seedwalk_") and n not in known]
+        hint = suggest(unknown[0], known) if unknown else ""
         raise PluginError(f"plugin {name!r} implements a hook that seedwalk does not define: "
-                          f"{exc}. Hook names start with 'seedwalk_'; see "
-                          f"seedwalk.hookspecs", plugin=name) from exc
+                          f"{exc}. {hint}", plugin=name) from exc
 
 
 def build_plugin_manager(plugins: Sequence[str] = (), *, autoload: bool | None = None,
@@ -146,7 +161,7 @@ def _load_entry_points(pm: SeedwalkPluginManager) -> None:
                 f"plugin {entry_point.name!r} (entry point {entry_point.value!r}) failed to "
                 f"load: {type(exc).__name__}: {exc}. Fix or uninstall the package, or set "
                 f"{AUTOLOAD_ENV}=1 to skip entry points", plugin=entry_point.name) from exc
-        pm.register(plugin, name=entry_point.name)
+        _register(pm, plugin, entry_point.name)
         dist = entry_point.dist
         pm.sources[entry_point.name] = (
             f"entry point ({dist.name} {dist.version})" if dist is not None else "entry point")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import platform
 import sys
 from collections.abc import Iterable, Sequence
@@ -26,8 +27,8 @@ from seedwalk._names import suggest
 from seedwalk.config import RunConfig
 from seedwalk.errors import ConfigError, SeedwalkError
 from seedwalk.job import Job, JobResult, execute_job
-from seedwalk.plugins_manager import (Registry, SeedwalkPluginManager, build_plugin_manager,
-                                      describe_plugins)
+from seedwalk.plugins_manager import (AUTOLOAD_ENV, Registry, SeedwalkPluginManager,
+                                      build_plugin_manager, describe_plugins)
 from seedwalk.rundir import RunDirectory, atomic_write_bytes, atomic_write_text
 from seedwalk.seeding import canonical_key, key_words
 from seedwalk.walkforward import split_folds
@@ -92,7 +93,9 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
     if pm is None:
         pm = build_plugin_manager(config.plugins, autoload=autoload)
     registry = Registry.from_manager(pm)
-    autoload_flag = autoload if autoload is not None else True
+    # Workers must load the same plugins as this process, so the environment
+    # variable is read once here and the decision travels with each job.
+    autoload_flag = autoload if autoload is not None else not os.environ.get(AUTOLOAD_ENV)
 
     strategy = registry.strategy(config.strategy)
     space = strategy.space.with_overrides(config.space)

@@ -72,7 +72,7 @@ def main(verbose: int):
 @click.argument("config_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--assets", help="Comma-separated asset names as the data names them, e.g. GALA-USDT,BTC-USDT.")
 @click.option("--workers", type=click.IntRange(min=0), help="Number of workers; 0 means one per CPU core.")
-@click.option("--executor", help="Executor name: serial, joblib, threads, or one from a plugin.")
+@click.option("--executor", help="Executor name: serial, joblib, threads, dask, or one from a plugin.")
 @click.option("--seed", type=click.IntRange(min=0, max=2**64 - 1), help="Base seed of the run (default 0).")
 @click.option("--trials", type=click.IntRange(min=1), help="Optimization trials per in-sample window.")
 @click.option("--strategy", help="Strategy name, e.g. sma_cross.")
@@ -84,9 +84,11 @@ def main(verbose: int):
 @click.option("--seeds", type=click.IntRange(min=1), default=1, show_default=True,
               help="Run the screen under this many base seeds (--seed, --seed + 1, ...) and "
                    "report the spread of each asset's out-of-sample Sharpe.")
+@click.option("--scheduler", help="Address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786; "
+                                   "implies --executor dask.")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def screen(config_file, assets, workers, executor, seed, trials, strategy, sampler, plugins, out,
-           seeds, no_progress):
+           seeds, scheduler, no_progress):
     """Run a walk-forward screen and print one row per asset.
 
     Without CONFIG_FILE it screens the bundled sample of 20 Binance assets (4h bars)
@@ -102,6 +104,10 @@ def screen(config_file, assets, workers, executor, seed, trials, strategy, sampl
         config = _apply_overrides(config, assets=assets, workers=workers, executor=executor,
                                   seed=seed, trials=trials, strategy=strategy, plugins=plugins,
                                   sampler=sampler)
+        if scheduler is not None:
+            execution = attrs.evolve(config.execution, executor="dask",
+                                     options={**config.execution.options, "scheduler": scheduler})
+            config = attrs.evolve(config, execution=execution)
     except SeedwalkError as exc:
         _fail(str(exc))
     out = out or _default_out()

@@ -34,6 +34,7 @@ BUILTIN_MODULES = (
     "seedwalk.plugins.builtin_strategies",
     "seedwalk.plugins.samplers",
     "seedwalk.plugins.executors",
+    "seedwalk.plugins.dask_executor",
 )
 
 

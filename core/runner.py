@@ -203,6 +203,11 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
     pm = build_plugin_manager(config.plugins, autoload=autoload,
                               extra=[(o, f"observer-{i}") for i, o in enumerate(observers)])
     plan, pm, registry = plan_screen(config, out, pm=pm, autoload=autoload)
+    # The executor is built before the run folder exists, so a missing package or a
+    # bad executor option fails with nothing written.
+    executor_cls = registry.executor(config.execution.executor)
+    executor = executor_cls(workers=config.execution.resolved_workers(),
+                            options=config.execution.options)
     plan.run_dir.prepare(plan.manifest)
 
     for job in plan.jobs:
@@ -227,9 +232,6 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
             logger.error("job %r failed: %s", result.key, result.error)
         pm.hook.seedwalk_job_finish(plan=plan, result=result)
 
-    executor_cls = registry.executor(config.execution.executor)
-    executor = executor_cls(workers=config.execution.resolved_workers(),
-                            options=config.execution.options)
     with executor:
         run_with_retries(executor, pending, collect, max_retries=max_retries)
 

@@ -19,26 +19,33 @@ def _number(value, spec: str) -> str:
 
 
 def print_summary(summary: pd.DataFrame, run_dir: Path, console: Console | None = None) -> None:
-    """Print one row per asset and where the files are."""
+    """Print one row per asset, then why each asset failed, then where the files are.
+
+    The reasons are printed below the table rather than in a column, so the table
+    stays readable on an 80-column terminal.
+    """
     console = console or Console()
     table = Table(title="Walk-forward screen (out-of-sample, stitched)")
-    for column, justify in (("asset", "left"), ("status", "left"), ("oos_sharpe", "right"),
-                            ("wfe", "right"), ("trades", "right"), ("max_dd", "right"),
-                            ("oos_return", "right")):
-        table.add_column(column, justify=justify, no_wrap=True)
-    table.add_column("why", overflow="fold")
+    for column in ("asset", "status", "oos_sharpe", "wfe", "trades", "max_dd", "oos_return"):
+        table.add_column(column, justify="left" if column in ("asset", "status") else "right",
+                         no_wrap=True)
     for row in summary.itertuples(index=False):
-        why = row.error if row.status == "ERROR" else (row.failed_criteria or "")
         table.add_row(
             row.asset, f"[{_STATUS_STYLE.get(row.status, '')}]{row.status}[/]",
             _number(row.oos_sharpe, ".2f"), _number(row.wfe, ".2f"),
             _number(row.n_trades, "d"), _number(row.max_drawdown, ".1%"),
-            _number(row.oos_total_return, ".1%"), str(why or ""))
+            _number(row.oos_total_return, ".1%"))
     console.print(table)
+
+    for row in summary.itertuples(index=False):
+        if row.status == "ERROR":
+            console.print(f"[red]{row.asset} ERROR[/]: {row.error}", highlight=False)
+        elif row.status == "FAIL":
+            console.print(f"{row.asset} FAIL: {row.failed_criteria}", highlight=False)
     counts = summary["status"].value_counts()
     console.print(f"PASS {counts.get('PASS', 0)}, FAIL {counts.get('FAIL', 0)}, "
                   f"ERROR {counts.get('ERROR', 0)} of {len(summary)} assets. "
-                  f"Results: {run_dir / 'results.csv'}")
+                  f"Results: {run_dir / 'results.csv'}", highlight=False)
 
 
 def print_dispersion(table: pd.DataFrame, out: Path, console: Console | None = None) -> None:

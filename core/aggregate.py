@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from seedwalk import metrics
+from seedwalk import metrics, overfitting
 from seedwalk.config import CriteriaConfig
 from seedwalk.job import JobResult
 
@@ -25,8 +25,8 @@ PASS, FAIL, ERROR = "PASS", "FAIL", "ERROR"
 #: and efficiencies as fractions (0.1 is 10 %).
 COLUMNS = (
     "asset", "status", "oos_sharpe", "wfe", "n_trades", "max_drawdown", "oos_total_return",
-    "oos_annualized_return", "is_annualized_return", "is_sharpe", "wfe_sharpe", "n_folds",
-    "n_bars", "params", "failed_criteria", "error",
+    "oos_annualized_return", "is_annualized_return", "is_sharpe", "wfe_sharpe", "oos_psr",
+    "is_deflated_sharpe", "n_folds", "n_bars", "params", "failed_criteria", "error",
 )
 
 
@@ -63,6 +63,7 @@ def summarize_asset(asset: str, results: Sequence[JobResult], criteria: Criteria
     is_annual = float(np.mean([r.in_sample["annualized_return"] for r in results]))
     is_sharpe = float(np.mean([r.in_sample["sharpe"] for r in results]))
     oos_sharpe = metrics.sharpe_ratio(returns, periods_per_year)
+    bar_sharpe, skewness, kurtosis = overfitting.moments(returns)
     row.update(
         oos_sharpe=oos_sharpe,
         # A ratio against a non-positive in-sample return has no meaning as an
@@ -75,6 +76,8 @@ def summarize_asset(asset: str, results: Sequence[JobResult], criteria: Criteria
         oos_annualized_return=oos_annual,
         is_annualized_return=is_annual,
         is_sharpe=is_sharpe,
+        oos_psr=overfitting.probabilistic_sharpe(bar_sharpe, len(returns), skewness, kurtosis),
+        is_deflated_sharpe=_mean_of_finite(r.in_sample.get("deflated_sharpe") for r in results),
         n_bars=int(len(returns)),
         params=format_params(results),
     )
@@ -82,6 +85,15 @@ def summarize_asset(asset: str, results: Sequence[JobResult], criteria: Criteria
     row["status"] = FAIL if failed else PASS
     row["failed_criteria"] = "; ".join(failed) if failed else None
     return row
+
+
+def _mean_of_finite(values) -> float:
+    """Return the mean of the finite values, NaN when there are none.
+
+    Job files store an undefined metric as null, which reads back as None.
+    """
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return float(np.mean(finite)) if finite else math.nan
 
 
 def failed_criteria(row: dict, criteria: CriteriaConfig) -> list[str]:
@@ -115,6 +127,7 @@ def results_frame(rows: Sequence[dict]) -> pd.DataFrame:
     for column in ("n_trades", "n_folds", "n_bars"):
         frame[column] = frame[column].astype("Int64")
     for column in ("oos_sharpe", "wfe", "max_drawdown", "oos_total_return",
-                   "oos_annualized_return", "is_annualized_return", "is_sharpe", "wfe_sharpe"):
+                   "oos_annualized_return", "is_annualized_return", "is_sharpe", "wfe_sharpe",
+                   "oos_psr", "is_deflated_sharpe"):
         frame[column] = frame[column].astype("float64")
     return frame

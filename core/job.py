@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from seedwalk import metrics
+from seedwalk import metrics, overfitting
 from seedwalk.errors import ReproducibilityError, SeedwalkError
 from seedwalk.hookspecs import hookimpl
 from seedwalk.ohlcv import OHLCV
@@ -208,11 +208,16 @@ def seedwalk_run_job(job: Job, context: JobContext) -> JobResult:
         trials=job.trials, batch_size=job.batch_size, objective=job.objective,
         sampler_options=job.sampler_options, trial_workers=job.trial_workers)
 
+    in_sample = dict(outcome.metrics)
+    in_sample["deflated_sharpe"] = overfitting.deflated_sharpe(
+        in_sample["sharpe"] / math.sqrt(ppy), in_sample["n_bars"], in_sample["skewness"],
+        in_sample["kurtosis"], [value / math.sqrt(ppy) for value in outcome.trial_sharpes])
+
     oos = evaluate(strategy, outcome.params, data, oos_start, oos_end, base_options, ppy)
     trades = [_trade_dict(row, job.offset) for row in oos.simulation.trades]
     return JobResult(
         key=job.key, asset=job.asset, fold=fold.index, status="ok",
-        params=dict(outcome.params), in_sample=outcome.metrics, out_of_sample=oos.metrics,
+        params=dict(outcome.params), in_sample=in_sample, out_of_sample=oos.metrics,
         oos_times=[int(t) for t in data.times[oos_start:oos_end]],
         oos_returns=[float(r) for r in oos.returns], trades=trades,
         trial_values=[float(v) for v in outcome.trial_values])
@@ -249,6 +254,7 @@ def window_metrics(n_trades: int, equity: np.ndarray, returns: np.ndarray, init_
                    periods_per_year: float) -> dict[str, float]:
     """Return the metrics a job records for one window of equity and per-bar returns."""
     total = metrics.total_return(equity, init_cash)
+    _, skewness, kurtosis = overfitting.moments(returns)
     return {
         "sharpe": metrics.sharpe_ratio(returns, periods_per_year),
         "sortino": metrics.sortino_ratio(returns, periods_per_year),
@@ -257,6 +263,8 @@ def window_metrics(n_trades: int, equity: np.ndarray, returns: np.ndarray, init_
         "max_drawdown": metrics.max_drawdown(equity, init_cash),
         "n_trades": int(n_trades),
         "n_bars": int(len(returns)),
+        "skewness": skewness,
+        "kurtosis": kurtosis,
     }
 
 

@@ -39,11 +39,14 @@ class Outcome:
         params: the best parameters (the earliest trial wins a tie).
         metrics: that trial's in-sample metrics.
         trial_values: every trial's objective value, in trial-number order.
+        trial_sharpes: every trial's annualized in-sample Sharpe ratio, in the same
+            order, for the deflated Sharpe ratio whatever the objective.
     """
 
     params: dict
     metrics: dict
     trial_values: list
+    trial_sharpes: list
 
 
 def optimize_window(*, strategy, space, data, start, end, base_options, periods_per_year,
@@ -73,6 +76,7 @@ def optimize_window(*, strategy, space, data, start, end, base_options, periods_
         study = optuna.create_study(direction="maximize", sampler=optuna_sampler)
 
         values: list[float] = []
+        sharpes: list[float] = []
         best_value = -math.inf
         best = None
         cache: dict[tuple, dict] = {}
@@ -100,10 +104,11 @@ def optimize_window(*, strategy, space, data, start, end, base_options, periods_
                     value = _finite(float(window_metrics[objective]))
                     study.tell(trial, value)
                     values.append(value)
+                    sharpes.append(float(window_metrics["sharpe"]))
                     if value > best_value:
                         best_value, best = value, (params, window_metrics)
         finally:
             if pool is not None:
                 pool.shutdown()
     params, window_metrics = best
-    return Outcome(dict(params), dict(window_metrics), values)
+    return Outcome(dict(params), dict(window_metrics), values, sharpes)

@@ -59,6 +59,15 @@ def test_trades_stay_inside_window(gala):
     assert result.oos_times[0] == int(gala.times[fold.oos_start])
 
 
+def test_in_sample_reports_deflated_sharpe(gala):
+    fold = split_folds(len(gala), in_sample=500, out_of_sample=125)[1]
+    result = execute_job(_job(gala, fold, trials=20))
+    deflated = result.in_sample["deflated_sharpe"]
+    assert 0.0 <= deflated <= 1.0
+    assert len(result.trial_values) == 20
+    assert result.in_sample["kurtosis"] > 0.0
+
+
 def test_job_result_round_trips_json(gala):
     fold = split_folds(len(gala), in_sample=500, out_of_sample=125)[0]
     result = execute_job(_job(gala, fold))

@@ -9,8 +9,8 @@ annualized, because the standard error formula counts bars.
   kurtosis of the returns.
 - The deflated Sharpe ratio is PSR(SR*) with SR* set to the Sharpe ratio that the
   best of N trials would reach by luck alone, given the variance of the N trials'
-  Sharpe ratios. It answers: is the optimizer's best trial better than the maximum
-  of N draws of noise?
+  Sharpe ratios. It tests whether the optimizer's best trial beats the maximum
+  of N draws of noise.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ Layout::
       manifest.json      config, base seed, versions, data fingerprints, plugins, job keys
       jobs/<slug>.json   one JobResult per finished job, written atomically
       results.csv        one row per asset (also results.parquet)
+      report.html        the summary table and each asset's stitched equity curve
 
 Every file is written to a temporary name in the same folder and renamed, so a
 killed run leaves either a whole file or none. Re-running into the same folder
@@ -19,7 +20,7 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
+import uuid
 from pathlib import Path
 
 from seedwalk.errors import ReproducibilityError
@@ -35,15 +36,17 @@ JOBS_DIR = "jobs"
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A unique name opened with "x" instead of tempfile.mkstemp, so the file gets the
+    # usual permissions from the umask rather than mkstemp's owner-only 0600.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with open(temporary, "xb") as stream:
             stream.write(payload)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 

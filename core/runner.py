@@ -26,6 +26,7 @@ from seedwalk import aggregate, metrics
 from seedwalk._names import suggest
 from seedwalk.config import RunConfig
 from seedwalk.errors import ConfigError, SeedwalkError
+from seedwalk.html_report import render_report
 from seedwalk.job import Job, JobResult, execute_job
 from seedwalk.plugins_manager import (AUTOLOAD_ENV, Registry, SeedwalkPluginManager,
                                       build_plugin_manager, describe_plugins)
@@ -237,6 +238,8 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
 
     summary = summarize(plan, results)
     write_tables(plan.run_dir, summary)
+    atomic_write_text(plan.run_dir.path / "report.html",
+                      render_report(summary, results, plan.manifest))
     pm.hook.seedwalk_run_finish(plan=plan, summary=summary)
     return ScreenResult(summary, results, plan.run_dir.path, plan)
 

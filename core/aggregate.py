@@ -30,6 +30,18 @@ COLUMNS = (
 )
 
 
+def _join_errors(errors: Sequence[JobResult]) -> str:
+    """Return each distinct error message once, with the folds that raised it."""
+    folds_by_message: dict[str, list[int]] = {}
+    for result in errors:
+        folds_by_message.setdefault(str(result.error), []).append(result.fold)
+    parts = []
+    for message, folds in folds_by_message.items():
+        label = "fold" if len(folds) == 1 else "folds"
+        parts.append(f"{label} {', '.join(map(str, folds))}: {message}")
+    return "; ".join(parts)
+
+
 def format_params(results: Sequence[JobResult]) -> str:
     """Return the chosen parameters per fold, e.g. ``"f0: fast=9 slow=48; f1: ..."``."""
     parts = []
@@ -52,7 +64,7 @@ def summarize_asset(asset: str, results: Sequence[JobResult], criteria: Criteria
     errors = [r for r in results if r.status != "ok"]
     if errors:
         row["status"] = ERROR
-        row["error"] = "; ".join(f"fold {r.fold}: {r.error}" for r in errors)
+        row["error"] = _join_errors(errors)
         row["params"] = format_params([r for r in results if r.status == "ok"])
         return row
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -93,7 +94,10 @@ def screen(config_file, assets, workers, executor, seed, trials, strategy, sampl
 
     Without CONFIG_FILE it screens the bundled sample of 20 Binance assets (4h bars)
     with the SMA crossover strategy. The run folder gets manifest.json, one result
-    file per job, and results.csv / results.parquet.
+    file per job, results.csv / results.parquet and report.html.
+
+    Exit status: 0 when every asset is PASS or FAIL, 1 when an asset is ERROR,
+    2 for bad input (config, data, names), 130 when interrupted.
     """
     from seedwalk.progress import ProgressReporter
     from seedwalk.report import print_summary
@@ -112,6 +116,9 @@ def screen(config_file, assets, workers, executor, seed, trials, strategy, sampl
         _fail(str(exc))
     out = out or _default_out()
     reporters = []
+    # SIGTERM (from a job scheduler or `timeout`) stops the run the way Ctrl-C does,
+    # so the user gets the resume hint and the workers are shut down.
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
 
     def new_reporter(label=None):
         reporters.append(ProgressReporter(enabled=not no_progress, label=label))
@@ -137,6 +144,15 @@ def screen(config_file, assets, workers, executor, seed, trials, strategy, sampl
         _fail(f"interrupted; finished jobs are saved in {str(out)!r}. Run the same command "
               f"with --out {out} to finish the rest", code=130)
     print_summary(result.summary, result.run_dir)
+    errors = int((result.summary["status"] == "ERROR").sum())
+    if errors:
+        _fail(f"{errors} of {len(result.summary)} assets are ERROR (see the 'error' column of "
+              f"{result.run_dir / 'results.csv'}); finished jobs are saved, and running the "
+              f"same command again retries the failed ones", code=1)
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 @main.command()

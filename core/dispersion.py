@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from seedwalk.config import RunConfig
+from seedwalk.errors import ConfigError
 from seedwalk.rundir import atomic_write_text
 from seedwalk.runner import run_screen
+from seedwalk.seeding import check_base_seed
 
 COLUMNS = ("asset", "n_seeds", "oos_sharpe_mean", "oos_sharpe_std", "oos_sharpe_min",
            "oos_sharpe_max", "pass_fraction", "n_errors")
@@ -36,6 +38,11 @@ def run_seed_screens(config: RunConfig, out: str | Path, seeds: Sequence[int], *
     The table is also written to ``out/dispersion.csv``.
     """
     out = Path(out)
+    for seed in seeds:
+        check_base_seed(seed)
+    if (out / "manifest.json").exists():
+        raise ConfigError(f"{str(out)!r} holds a single-seed run; a --seeds run needs its own "
+                          f"folder for its seed-* runs. Choose another --out folder")
     summaries = {}
     for seed in seeds:
         seeded = attrs.evolve(config, seed=seed)

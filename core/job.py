@@ -254,13 +254,17 @@ def window_metrics(n_trades: int, equity: np.ndarray, returns: np.ndarray, init_
                    periods_per_year: float) -> dict[str, float]:
     """Return the metrics a job records for one window of equity and per-bar returns."""
     total = metrics.total_return(equity, init_cash)
+    drawdown = metrics.max_drawdown(equity, init_cash)
+    cagr = metrics.cagr(total, len(returns), periods_per_year)
     _, skewness, kurtosis = overfitting.moments(returns)
     return {
         "sharpe": metrics.sharpe_ratio(returns, periods_per_year),
         "sortino": metrics.sortino_ratio(returns, periods_per_year),
         "total_return": total,
         "annualized_return": metrics.annualized_return(total, len(returns), periods_per_year),
-        "max_drawdown": metrics.max_drawdown(equity, init_cash),
+        "cagr": cagr,
+        "calmar": metrics.calmar_ratio(cagr, drawdown),
+        "max_drawdown": drawdown,
         "n_trades": int(n_trades),
         "n_bars": int(len(returns)),
         "skewness": skewness,

@@ -67,12 +67,12 @@ def optimize_window(*, strategy, space, data, start, end, base_options, periods_
     # Optuna logs every finished trial at INFO level; a screen runs thousands.
     if optuna.logging.get_verbosity() < optuna.logging.WARNING:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-    optuna_sampler = sampler.create(seed=seed, space=space, trials=trials,
-                                    options=sampler_options)
     with warnings.catch_warnings():
         # Optuna warns about experimental features and dynamic ranges per trial;
         # the constraint clipping in ParamSpace.suggest changes ranges on purpose.
         warnings.simplefilter("ignore")
+        optuna_sampler = sampler.create(seed=seed, space=space, trials=trials,
+                                        options=sampler_options)
         study = optuna.create_study(direction="maximize", sampler=optuna_sampler)
 
         values: list[float] = []

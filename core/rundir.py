@@ -79,40 +79,61 @@ class RunDirectory:
         return self.path / JOBS_DIR / f"{job_slug(key)}.json"
 
     def read_manifest(self) -> dict | None:
+        """Return the manifest, or None when the folder has none.
+
+        Raises:
+            ReproducibilityError: the manifest exists but is not valid JSON.
+        """
         try:
             return json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ReproducibilityError(
+                f"{str(self.manifest_path)!r} is not valid JSON ({exc}); the run folder is "
+                f"damaged. Choose another --out folder") from None
+
+    def check_same_run(self, manifest: dict) -> dict:
+        """Check that the folder's manifest, if any, belongs to the same run.
+
+        Returns the manifest to write: ``manifest`` with the fingerprints of assets
+        that only the earlier attempt screened added.
+
+        Raises:
+            ReproducibilityError: the folder holds another run (a different run
+                identity), an input file changed since, or files but no manifest.
+        """
+        existing = self.read_manifest()
+        if existing is None:
+            if self.path.exists() and any(self.path.iterdir()):
+                raise ReproducibilityError(
+                    f"output folder {str(self.path)!r} is not empty and has no {MANIFEST}; "
+                    f"choose an empty or new --out folder")
+            return manifest
+        if existing.get("run_id") != manifest["run_id"]:
+            raise ReproducibilityError(
+                f"output folder {str(self.path)!r} holds another run (run_id "
+                f"{existing.get('run_id')!r}, this run is {manifest['run_id']!r}): its config, "
+                f"seed or seedwalk version differ. Choose another --out folder")
+        old = existing.get("data_fingerprints", {})
+        new = manifest.get("data_fingerprints", {})
+        changed = sorted(a for a in old.keys() & new.keys() if old[a] != new[a])
+        if changed:
+            asset = changed[0]
+            raise ReproducibilityError(
+                f"the data of {len(changed)} asset(s) changed since the run in "
+                f"{str(self.path)!r} started, first {asset!r}: SHA-256 {old[asset]} then, "
+                f"{new[asset]} now. Its finished jobs no longer match; restore the data "
+                f"or choose another --out folder")
+        return {**manifest, "data_fingerprints": {**old, **new}}
 
     def prepare(self, manifest: dict) -> None:
         """Create the folder for a new run, or check that it holds the same run.
 
         Raises:
-            ReproducibilityError: the folder holds another run (a different run
-                identity), or files but no manifest.
+            ReproducibilityError: see :meth:`check_same_run`.
         """
-        existing = self.read_manifest()
-        if existing is not None:
-            if existing.get("run_id") != manifest["run_id"]:
-                raise ReproducibilityError(
-                    f"output folder {str(self.path)!r} holds another run (run_id "
-                    f"{existing.get('run_id')!r}, this run is {manifest['run_id']!r}): its config, "
-                    f"seed or seedwalk version differ. Choose another --out folder")
-            old = existing.get("data_fingerprints", {})
-            new = manifest.get("data_fingerprints", {})
-            changed = sorted(a for a in old.keys() & new.keys() if old[a] != new[a])
-            if changed:
-                asset = changed[0]
-                raise ReproducibilityError(
-                    f"the data of {len(changed)} asset(s) changed since the run in "
-                    f"{str(self.path)!r} started, first {asset!r}: SHA-256 {old[asset]} then, "
-                    f"{new[asset]} now. Its finished jobs no longer match; restore the data "
-                    f"or choose another --out folder")
-            manifest = {**manifest, "data_fingerprints": {**old, **new}}
-        elif self.path.exists() and any(self.path.iterdir()):
-            raise ReproducibilityError(
-                f"output folder {str(self.path)!r} is not empty and has no {MANIFEST}; choose "
-                f"an empty or new --out folder")
+        manifest = self.check_same_run(manifest)
         self.path.mkdir(parents=True, exist_ok=True)
         # A killed run can leave temporary files that never got renamed; they hold
         # no finished result, so they are removed.

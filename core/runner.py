@@ -108,6 +108,9 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
     source = source_cls.from_config(dict(config.data.options), Path(config.data.base_dir))
     known = source.assets()
     assets = list(config.assets) if config.assets is not None else list(known)
+    if config.assets is not None and not assets:
+        raise ConfigError("the asset list is empty; name at least one asset, or leave "
+                          "'assets' out to screen every asset of the data source")
     if not assets:
         raise ConfigError(f"data source {config.data.source!r} has no assets; check [data]")
     for asset in assets:
@@ -122,8 +125,10 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
     fingerprints: dict[str, str] = {}
     asset_errors: dict[str, str] = {}
     periods: dict[str, float] = {}
+    first_data = None
     for asset in sorted(assets):
         data = source.load(asset)
+        first_data = first_data or data
         fingerprints[asset] = data.fingerprint
         periods[asset] = metrics.periods_per_year(data.bar_seconds, config.calendar)
         try:
@@ -147,6 +152,8 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
                 backtest={k: v for k, v in config.backtest.items() if k != "calendar"},
                 calendar=config.calendar, plugins=tuple(config.plugins),
                 autoload=autoload_flag))
+    check_components(strategy, space, registry.sampler(config.optimize.sampler), config,
+                     first_data.bar_seconds, warmup)
     if not jobs:
         raise ConfigError("no asset has enough bars for one fold: "
                           + "; ".join(f"{a}: {m}" for a, m in asset_errors.items()))
@@ -169,6 +176,58 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
     run_dir = RunDirectory(out)
     plan = Plan(config, tuple(jobs), run_dir, manifest, {}, asset_errors, periods)
     return plan, pm, registry
+
+
+def check_components(strategy, space, sampler, config: RunConfig, bar_seconds: int,
+                     warmup: int) -> None:
+    """Try the sampler and the strategy once, so that bad settings fail before any job.
+
+    Sampler options are checked by building the sampler. The strategy computes
+    signals for a few parameter sets drawn from the space (its bounds and a seeded
+    random draw) on synthetic bars, so bounds that the strategy itself rejects with
+    a seedwalk error, such as a window of 0, are reported now instead of by every
+    job. Synthetic bars keep the user's data out of this check, and any other
+    exception is left for the jobs to report per asset.
+    """
+    import warnings
+
+    import optuna
+
+    from seedwalk.plugins.data_sources import synthetic_bars
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler.create(seed=0, space=space, trials=config.optimize.trials,
+                       options=config.optimize.sampler_options)
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+        candidates = [space.suggest(study.ask()) for _ in range(3)]
+    candidates += [_corner(space, "low"), _corner(space, "high")]
+    data = synthetic_bars("CHECK", bars=warmup + 64, bar_seconds=bar_seconds, seed=0,
+                          start_ns=0)
+    for params in candidates:
+        if params is None:
+            continue
+        try:
+            strategy.warmup(params)
+            strategy.signals(data.open, data.high, data.low, data.close, data.volume, params)
+        except SeedwalkError as exc:
+            raise ConfigError(f"strategy {strategy.name!r} rejected parameters {params!r} "
+                              f"from its space: {exc}. Adjust the [space] bounds") from None
+        except Exception:  # a bug in the strategy: each job reports it with its traceback
+            logger.debug("strategy %r failed on %r during the pre-run check", strategy.name,
+                         params, exc_info=True)
+            return
+
+
+def _corner(space, side: str):
+    """Return every parameter at its ``side`` bound, or None if that breaks a constraint."""
+    params = {}
+    for param in space.params:
+        if hasattr(param, "choices"):
+            params[param.name] = param.choices[0 if side == "low" else -1]
+        else:
+            params[param.name] = getattr(param, side)
+    return params if all(c.holds(params) for c in space.constraints) else None
 
 
 def _run_id(config: RunConfig) -> str:
@@ -204,16 +263,14 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
     pm = build_plugin_manager(config.plugins, autoload=autoload,
                               extra=[(o, f"observer-{i}") for i, o in enumerate(observers)])
     plan, pm, registry = plan_screen(config, out, pm=pm, autoload=autoload)
-    # The executor is built before the run folder exists, so a missing package or a
-    # bad executor option fails with nothing written.
-    executor_cls = registry.executor(config.execution.executor)
-    executor = executor_cls(workers=config.execution.resolved_workers(),
-                            options=config.execution.options)
-    plan.run_dir.prepare(plan.manifest)
+    plan.run_dir.check_same_run(plan.manifest)
 
     for job in plan.jobs:
         saved = plan.run_dir.load_result(job.key)
-        if saved is not None:
+        # A saved error is run again: its cause may have been the environment (a
+        # missing package, a full disk) rather than the job, and a job whose error is
+        # deterministic simply fails the same way again.
+        if saved is not None and saved.status == "ok":
             plan.done[canonical_key(job.key)] = saved
     pending = [job for job in plan.jobs if canonical_key(job.key) not in plan.done]
     if job_order is not None:
@@ -221,6 +278,14 @@ def run_screen(config: RunConfig, out: str | Path, *, observers: Iterable = (),
         pending = [job for job in order if canonical_key(job.key) not in plan.done]
     logger.info("run %s: %d jobs, %d finished earlier, %d to run", plan.manifest["run_id"],
                 len(plan.jobs), len(plan.done), len(pending))
+
+    # The executor is built before the run folder is written, so a missing package or
+    # a bad executor option fails with nothing written. More workers than pending
+    # jobs would only cost start-up time, so the count is capped there.
+    workers = min(config.execution.resolved_workers(), max(1, len(pending)))
+    executor_cls = registry.executor(config.execution.executor)
+    executor = executor_cls(workers=workers, options=config.execution.options)
+    plan.run_dir.prepare(plan.manifest)
     pm.hook.seedwalk_run_start(plan=plan)
 
     results: dict[str, JobResult] = dict(plan.done)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Union
 
 import attrs
+import numpy as np
 
 from seedwalk._names import suggest
 from seedwalk.errors import ConfigError
@@ -24,14 +25,20 @@ def _check_name(instance, attribute, value):
         raise ConfigError(f"parameter name must be an identifier (got {value!r})")
 
 
+def _integer(instance, attribute, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ConfigError(f"parameter {instance.name!r}: {attribute.name} must be an integer "
+                          f"(got {value!r}); this parameter only takes whole numbers")
+
+
 @attrs.frozen
 class IntParam:
     """An integer parameter drawn from ``low`` to ``high`` inclusive, on a grid of ``step``."""
 
     name: str = attrs.field(validator=_check_name)
-    low: int = attrs.field(converter=int)
-    high: int = attrs.field(converter=int)
-    step: int = attrs.field(default=1, converter=int)
+    low: int = attrs.field(validator=_integer)
+    high: int = attrs.field(validator=_integer)
+    step: int = attrs.field(default=1, validator=_integer)
 
     def __attrs_post_init__(self):
         if self.step < 1:

@@ -69,6 +69,8 @@ def verify_run(path: str | Path, *, jobs: int | None = None, executor: str | Non
         ConfigError: ``path`` is not a run folder, or ``jobs`` is not positive.
     """
     run_dir = RunDirectory(path)
+    if not run_dir.path.is_dir():
+        raise ConfigError(f"run folder {str(path)!r} not found")
     manifest = run_dir.read_manifest()
     if manifest is None:
         raise ConfigError(f"{str(path)!r} is not a run folder: it has no manifest.json")
@@ -122,6 +124,8 @@ def verify_run(path: str | Path, *, jobs: int | None = None, executor: str | Non
             saved = saved_by_key[key]
             status = MATCH if result.digest() == saved.digest() else MISMATCH
             detail = "" if status == MATCH else _first_difference(saved, result)
+            if status == MATCH and result.status != "ok":
+                detail = f"the job failed the same way again: {result.error}"
             checks[key] = JobCheck(tuple(result.key), status, saved.digest(), result.digest(),
                                    detail)
     ordered = tuple(checks[canonical_key(job.key)] for job in selected)

@@ -10,9 +10,20 @@ from seedwalk.hookspecs import hookimpl
 from seedwalk.plugins.rng import GLOBAL_STATE_LOCK
 
 
+def _check_options(executor: Executor, allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(executor.options) - set(allowed))
+    if unknown:
+        hint = f"allowed: {', '.join(allowed)}" if allowed else "it takes no options"
+        raise ConfigError(f"executor {executor.name!r} has no option(s) {unknown!r}; {hint}")
+
+
 class SerialExecutor(Executor):
     name = "serial"
     description = "One job after another in the calling process; workers is ignored"
+
+    def __init__(self, workers=1, options=None):
+        super().__init__(workers, options)
+        _check_options(self, ())
 
     def map_unordered(self, function, items):
         for item in items:
@@ -25,11 +36,11 @@ class JoblibExecutor(Executor):
 
     backend = "loky"
 
+    def __init__(self, workers=1, options=None):
+        super().__init__(workers, options)
+        _check_options(self, ("batch_size", "max_nbytes"))
+
     def map_unordered(self, function, items):
-        unknown = set(self.options) - {"batch_size", "max_nbytes"}
-        if unknown:
-            raise ConfigError(f"executor {self.name!r} has no option(s) {sorted(unknown)!r}; "
-                              f"allowed: batch_size, max_nbytes")
         parallel = joblib.Parallel(
             n_jobs=self.workers,
             backend=self.backend,
@@ -52,11 +63,11 @@ class ThreadExecutor(Executor):
     description = ("joblib's threading backend: workers = threads in this process; jobs "
                    "with option exclusive_globals=true run one at a time")
 
+    def __init__(self, workers=1, options=None):
+        super().__init__(workers, options)
+        _check_options(self, ("exclusive_globals",))
+
     def map_unordered(self, function, items):
-        unknown = set(self.options) - {"exclusive_globals"}
-        if unknown:
-            raise ConfigError(f"executor {self.name!r} has no option(s) {sorted(unknown)!r}; "
-                              f"allowed: exclusive_globals")
         parallel = joblib.Parallel(n_jobs=self.workers, backend="threading",
                                    return_as="generator_unordered", batch_size=1)
         if self.options.get("exclusive_globals", False):

@@ -52,6 +52,11 @@ class QmcSampler(SamplerFactory):
     description = "Scrambled Sobol quasi-random points"
 
     def create(self, *, seed, space, trials, options):
+        try:
+            import scipy.stats.qmc  # noqa: F401  (Optuna's QMC sampler draws with it)
+        except ImportError:
+            raise ConfigError("sampler 'qmc' needs SciPy, which is not installed; run "
+                              "pip install scipy, or choose another sampler") from None
         return _build(optuna.samplers.QMCSampler, self.name, options, seed=seed)
 
 

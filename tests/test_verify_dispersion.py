@@ -85,7 +85,7 @@ def test_verify_cli_exit_codes(files_run):
     assert "2 of 2 jobs match" in ok.output
     missing = CliRunner().invoke(main, ["verify", str(folder / "nothing")])
     assert missing.exit_code != 0
-    assert "no manifest.json" in missing.output
+    assert "not found" in missing.output
 
 
 def test_dispersion_table_statistics():

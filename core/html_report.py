@@ -26,8 +26,9 @@ td.text { text-align: left; }
 .FAIL { color: #a86b00; font-weight: bold; }
 .ERROR { color: #b3261e; font-weight: bold; }
 .curves { display: flex; flex-wrap: wrap; gap: 1em; }
-figure { margin: 0; }
+figure { margin: 0; width: 320px; }
 figcaption { font-size: 0.85em; }
+td.asset { white-space: nowrap; }
 """
 
 _WIDTH, _HEIGHT = 320, 120
@@ -66,7 +67,7 @@ def render_report(summary: pd.DataFrame, results: Mapping[str, JobResult],
     for row in summary.itertuples(index=False):
         why = row.error if row.status == "ERROR" else (row.failed_criteria or "")
         rows.append(
-            f'<tr><td class="text">{html.escape(row.asset)}</td>'
+            f'<tr><td class="text asset">{html.escape(row.asset)}</td>'
             f'<td class="text {row.status}">{row.status}</td>'
             f"<td>{_cell(row.oos_sharpe, '.2f')}</td><td>{_cell(row.oos_psr, '.2f')}</td>"
             f"<td>{_cell(row.wfe, '.2f')}</td><td>{_cell(row.n_trades, 'd')}</td>"

@@ -49,6 +49,13 @@ class Outcome:
     trial_sharpes: list
 
 
+def quiet_optuna() -> None:
+    """Raise Optuna's log level to WARNING: it logs every study and trial at INFO level,
+    and a screen runs thousands of them."""
+    if optuna.logging.get_verbosity() < optuna.logging.WARNING:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
 def optimize_window(*, strategy, space, data, start, end, base_options, periods_per_year,
                     sampler, seed, trials, batch_size, objective, sampler_options,
                     trial_workers: int = 1) -> Outcome:
@@ -64,9 +71,7 @@ def optimize_window(*, strategy, space, data, start, end, base_options, periods_
     def evaluate_one(params):
         return evaluate(strategy, params, data, start, end, base_options, periods_per_year).metrics
 
-    # Optuna logs every finished trial at INFO level; a screen runs thousands.
-    if optuna.logging.get_verbosity() < optuna.logging.WARNING:
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    quiet_optuna()
     with warnings.catch_warnings():
         # Optuna warns about experimental features and dynamic ranges per trial;
         # the constraint clipping in ParamSpace.suggest changes ranges on purpose.

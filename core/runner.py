@@ -193,8 +193,10 @@ def check_components(strategy, space, sampler, config: RunConfig, bar_seconds: i
 
     import optuna
 
+    from seedwalk.optimize import quiet_optuna
     from seedwalk.plugins.data_sources import synthetic_bars
 
+    quiet_optuna()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         sampler.create(seed=0, space=space, trials=config.optimize.trials,

@@ -71,7 +71,9 @@ class OHLCV:
     @property
     def index(self) -> pd.DatetimeIndex:
         """Bar open times as a UTC ``DatetimeIndex``."""
-        return pd.DatetimeIndex(pd.to_datetime(self.times, unit="ns", utc=True), name="time")
+        # A view of the int64 nanoseconds; pd.to_datetime would convert and copy them.
+        return pd.DatetimeIndex(self.times.view("M8[ns]"), dtype="datetime64[ns, UTC]",
+                                name="time")
 
     def slice(self, start: int, stop: int) -> "OHLCV":
         """Return bars ``start`` to ``stop - 1`` (positions, like Python slices)."""

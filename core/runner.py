@@ -140,7 +140,10 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
             asset_errors[asset] = str(exc)
             continue
         for fold in folds:
-            offset = max(0, fold.is_start - warmup)
+            # One bar more than the warm-up: with next-open fills the engine fills bar
+            # is_start - 1's signal at is_start's open, and warmup() covers only the
+            # signals inside the window.
+            offset = max(0, fold.is_start - warmup - 1)
             jobs.append(Job(
                 key=("screen", asset, "fold", fold.index), base_seed=config.seed,
                 strategy=config.strategy, space=space, fold=fold,

@@ -18,7 +18,7 @@ def gala():
 
 def _job(data: OHLCV, fold, *, key=("screen", "GALA-USDT", "fold", 2), trials=12):
     warmup = SmaCross().max_warmup()
-    offset = max(0, fold.is_start - warmup)
+    offset = max(0, fold.is_start - warmup - 1)
     return Job(key=key, base_seed=0, strategy="sma_cross", space=SmaCross.space, fold=fold,
                data=data.slice(offset, fold.oos_end), offset=offset, sampler="tpe",
                trials=trials, batch_size=1, objective="sharpe", sampler_options={},

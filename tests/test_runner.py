@@ -115,3 +115,17 @@ def test_verify_missing_folder(tmp_path):
     result = CliRunner().invoke(main, ["verify", str(tmp_path / "absent")])
     assert result.exit_code == 2
     assert "not found" in result.output
+
+
+def test_jobs_carry_warmup_plus_signal_bar(tmp_path):
+    from seedwalk.runner import plan_screen
+    from seedwalk.strategies import SmaCross
+
+    plan, _, _ = plan_screen(_config(), tmp_path / "run", autoload=False)
+    warmup = SmaCross().max_warmup()
+    for job in plan.jobs:
+        # The bar before the window can hold a signal that fills at the window's
+        # first open, so its own warm-up must be there too.
+        assert job.offset == max(0, job.fold.is_start - warmup - 1)
+        assert len(job.data) == job.fold.oos_end - job.offset
+    assert not (tmp_path / "run").exists()

@@ -12,6 +12,7 @@ from seedwalk.backtest._engine_nb import EXIT_REASONS, TRADE_DTYPE
 from seedwalk.backtest.api import BacktestResult, backtest_signals
 from seedwalk.backtest.engine import Simulation, simulate, status_message
 from seedwalk.backtest.options import BacktestOptions
+from seedwalk.backtest.sweep import SweepResult, sweep_sma_cross
 
 __all__ = [
     "EXIT_REASONS",
@@ -19,7 +20,9 @@ __all__ = [
     "BacktestOptions",
     "BacktestResult",
     "Simulation",
+    "SweepResult",
     "backtest_signals",
     "simulate",
     "status_message",
+    "sweep_sma_cross",
 ]

@@ -163,8 +163,11 @@ def backtest_signals(data, entries, exits, *, short_entries=None, short_exits=No
         logger.warning("backtest stopped early: %s", simulation.message)
 
     window = index[start_bar:end_bar]
-    equity = pd.Series(simulation.equity[start_bar:end_bar], index=window, name="equity")
-    returns = pd.Series(simulation.returns(), index=window, name="returns")
+    # copy=False: pandas 3 copies NumPy input by default, and the result holds the
+    # simulation's arrays anyway.
+    equity = pd.Series(simulation.equity[start_bar:end_bar], index=window, name="equity",
+                       copy=False)
+    returns = pd.Series(simulation.returns(), index=window, name="returns", copy=False)
     return BacktestResult(equity, returns, _trade_frame(simulation.trades, index), simulation,
                           options, ppy)
 

@@ -93,8 +93,8 @@ class Simulation:
         ``init_cash`` in place of the equity before ``start``. A return after a bar
         whose equity is exactly 0 is reported as 0.0.
         """
-        # One pass in numba: the numpy form needs three temporary arrays, whose page
-        # faults cost more than the arithmetic on long series.
+        # One pass in numba: the NumPy form needed three temporary arrays, whose
+        # allocation took longer than the arithmetic on a million bars.
         return nb.window_returns_nb(self.equity, self.start, self.end, self.init_cash,
                                     np.empty(self.end - self.start))
 

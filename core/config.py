@@ -74,7 +74,7 @@ class WalkForwardConfig:
             ``out_of_sample``, so the out-of-sample windows tile the test period.
         anchored: when true, every in-sample window starts at the first bar and grows.
         gap: bars left out between an in-sample window and its out-of-sample window
-            (a purge gap), so that labels spanning the boundary cannot leak.
+            (a purge gap), for features or labels that span the boundary.
     """
 
     in_sample: int = attrs.field(default=500, validator=_positive_int)

@@ -41,7 +41,7 @@ def run_seed_screens(config: RunConfig, out: str | Path, seeds: Sequence[int], *
     for seed in seeds:
         check_base_seed(seed)
     if (out / "manifest.json").exists():
-        raise ConfigError(f"{str(out)!r} holds a single-seed run; a --seeds run needs its own "
+        raise ConfigError(f"{str(out)!r} contains a single-seed run; a --seeds run needs its own "
                           f"folder for its seed-* runs. Choose another --out folder")
     summaries = {}
     for seed in seeds:

@@ -46,7 +46,7 @@ class PluginError(SeedwalkError):
 
 class ReproducibilityError(SeedwalkError):
     """A run that would break the reproducibility contract, such as a job started
-    without the RNG context plugin or an output folder that holds another run."""
+    without the RNG context plugin or an output folder that contains another run."""
 
 
 class SeedwalkWarning(UserWarning):

@@ -108,7 +108,7 @@ def seedwalk_job_finish(plan, result):
     Args:
         plan: the run's :class:`seedwalk.runner.Plan`.
         result: the :class:`seedwalk.job.JobResult`; ``result.status`` is ``"ok"``
-            or ``"error"`` (then ``result.error`` holds the message).
+            or ``"error"`` (then ``result.error`` contains the message).
     """
 
 

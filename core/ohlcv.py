@@ -1,6 +1,6 @@
 """The validated OHLCV container that data sources return and jobs carry.
 
-An :class:`OHLCV` holds one asset's bars as read-only float64 arrays plus their UTC
+An :class:`OHLCV` contains one asset's bars as read-only float64 arrays plus their UTC
 open times. Data sources validate once, when they build it, so the kernels can
 assume sorted unique timestamps, finite positive prices and consistent highs and
 lows without checking again.

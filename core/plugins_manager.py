@@ -1,6 +1,6 @@
 """Building the plugin manager and the registry of components it provides.
 
-The manager always holds the RNG context plugin and the core job runner. Built-in
+The manager always contains the RNG context plugin and the core job runner. Built-in
 components register through the same hooks as third-party ones; third-party
 plugins come from the entry-point group ``seedwalk`` (unless the environment
 variable ``SEEDWALK_DISABLE_PLUGIN_AUTOLOAD`` is set to a non-empty value) and from
@@ -112,6 +112,13 @@ def _check_hooks(pm: SeedwalkPluginManager) -> None:
                           f"{exc}. {hint}", plugin=name) from exc
 
 
+def autoload_enabled(autoload: bool | None) -> bool:
+    """Return whether to load entry points: ``autoload``, or from the environment when None."""
+    if autoload is None:
+        return not os.environ.get(AUTOLOAD_ENV)
+    return autoload
+
+
 def build_plugin_manager(plugins: Sequence[str] = (), *, autoload: bool | None = None,
                          extra: Iterable[tuple[Any, str]] = ()) -> SeedwalkPluginManager:
     """Build a plugin manager with the built-ins, entry points and named modules.
@@ -134,9 +141,7 @@ def build_plugin_manager(plugins: Sequence[str] = (), *, autoload: bool | None =
         pm.sources[RNG_PLUGIN_NAME] = "built-in"
         for module_name in BUILTIN_MODULES:
             _register_module(pm, module_name, "built-in")
-        if autoload is None:
-            autoload = not os.environ.get(AUTOLOAD_ENV)
-        if autoload:
+        if autoload_enabled(autoload):
             _load_entry_points(pm)
         for module_name in plugins:
             _register_module(pm, module_name, "config")

@@ -100,7 +100,7 @@ class RunDirectory:
         that only the earlier attempt screened added.
 
         Raises:
-            ReproducibilityError: the folder holds another run (a different run
+            ReproducibilityError: the folder contains another run (a different run
                 identity), an input file changed since, or files but no manifest.
         """
         existing = self.read_manifest()
@@ -128,7 +128,7 @@ class RunDirectory:
         return {**manifest, "data_fingerprints": {**old, **new}}
 
     def prepare(self, manifest: dict) -> None:
-        """Create the folder for a new run, or check that it holds the same run.
+        """Create the folder for a new run, or check that it contains the same run.
 
         Raises:
             ReproducibilityError: see :meth:`check_same_run`.
@@ -153,7 +153,7 @@ class RunDirectory:
             logger.warning("ignoring unreadable job file %s (%s); the job runs again", path, exc)
             return None
         if tuple(result.key) != tuple(key):
-            logger.warning("ignoring job file %s: it holds key %r", path, result.key)
+            logger.warning("ignoring job file %s: it contains key %r", path, result.key)
             return None
         return result
 

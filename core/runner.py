@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import platform
 import sys
 from collections.abc import Iterable, Sequence
@@ -28,7 +27,7 @@ from seedwalk.config import RunConfig
 from seedwalk.errors import ConfigError, SeedwalkError
 from seedwalk.html_report import render_report
 from seedwalk.job import Job, JobResult, execute_job
-from seedwalk.plugins_manager import (AUTOLOAD_ENV, Registry, SeedwalkPluginManager,
+from seedwalk.plugins_manager import (Registry, SeedwalkPluginManager, autoload_enabled,
                                       build_plugin_manager, describe_plugins)
 from seedwalk.rundir import RunDirectory, atomic_write_bytes, atomic_write_text
 from seedwalk.seeding import canonical_key, key_words
@@ -66,7 +65,7 @@ class Plan:
 
 @attrs.frozen(eq=False)
 class ScreenResult:
-    """What :func:`run_screen` returns."""
+    """The result of :func:`run_screen`: per-asset summary, job results and run folder."""
 
     summary: pd.DataFrame
     results: dict
@@ -96,7 +95,7 @@ def plan_screen(config: RunConfig, out: str | Path, *, pm: SeedwalkPluginManager
     registry = Registry.from_manager(pm)
     # Workers must load the same plugins as this process, so the environment
     # variable is read once here and the decision travels with each job.
-    autoload_flag = autoload if autoload is not None else not os.environ.get(AUTOLOAD_ENV)
+    autoload_flag = autoload_enabled(autoload)
 
     strategy = registry.strategy(config.strategy)
     space = strategy.space.with_overrides(config.space)

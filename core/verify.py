@@ -3,7 +3,7 @@
 ``seedwalk verify RUN_DIR`` rebuilds the run from its manifest, re-runs all jobs or
 a seeded random sample of them on any executor, and compares each new result's
 SHA-256 digest with the saved one. A changed input file is detected by its
-fingerprint and reported as such, because a mismatch caused by new data says
+fingerprint and reported as such, because a mismatch caused by new data shows
 nothing about reproducibility.
 """
 

@@ -66,7 +66,8 @@ def test_default_screen_has_20_rows_and_no_error(default_screen):
     for column in ("asset", "status", "oos_sharpe", "wfe", "n_trades", "max_drawdown", "params"):
         assert column in summary.columns
     assert summary["params"].str.contains("f0: fast=").all()
-    assert "PASS" in completed.stdout and "of 20 assets" in completed.stdout
+    assert "PASS" in completed.stdout
+    assert "of 20 assets" in completed.stdout
 
 
 def test_default_screen_fail_rows_name_criteria(default_screen):

@@ -163,7 +163,7 @@ def backtest_signals(data, entries, exits, *, short_entries=None, short_exits=No
         logger.warning("backtest stopped early: %s", simulation.message)
 
     window = index[start_bar:end_bar]
-    # copy=False: pandas 3 copies NumPy input by default, and the result holds the
+    # copy=False: pandas 3 copies NumPy input by default, and the result keeps the
     # simulation's arrays anyway.
     equity = pd.Series(simulation.equity[start_bar:end_bar], index=window, name="equity",
                        copy=False)

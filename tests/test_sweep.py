@@ -16,7 +16,8 @@ from seedwalk.backtest.sweep import SweepResult, sweep_sma_cross
 from seedwalk.errors import ConfigError
 from seedwalk.indicators._nb import sma_nb
 from seedwalk.plugins.data_sources import SampleSource
-from seedwalk.strategies.sma_cross import SmaCross, sma_cross_signals_nb
+from seedwalk.strategies.sma_cross import (SmaCross, sma_cross_fast_signals_nb,
+                                          sma_cross_signals_nb)
 from seedwalk.strategy import Signals
 
 PERIODS_PER_YEAR = 2190.0  # 4h bars, crypto calendar
@@ -302,3 +303,88 @@ def test_pandas_series_inputs(bars):
     from_series = sweep_sma_cross(*series, pd.Series([10, 20]), pd.Series([50, 60]))
     from_arrays = sweep_sma_cross(*prices(bars), [10, 20], [50, 60])
     assert np.array_equal(from_series.final_equity, from_arrays.final_equity)
+
+
+def long_walk(n_bars, seed):
+    """A positive random walk with plateaus, long enough to cross several refreshes."""
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, n_bars)))
+    # Plateaus make equal SMAs, which only the exact fallback can call.
+    for begin in rng.integers(0, n_bars - 100, 12):
+        close[begin:begin + int(rng.integers(20, 90))] = close[begin]
+    return np.round(close, 6)
+
+
+@pytest.mark.parametrize("fast,slow", [(5, 20), (10, 50), (50, 10), (7, 7), (1, 2), (33, 200)])
+def test_bounded_crossings_equal_the_plain_signals(fast, slow):
+    # 10,000 bars cross the exact refresh of the plain sums twice.
+    close = long_walk(10_000, seed=fast * 1000 + slow)
+    entries, exits = sma_cross_signals_nb(close, fast, slow)
+    exact, largest = _sweep_nb.exact_sums_nb(close, len(close), max(fast, slow))
+    assert exact
+    for first in (0, 1, 4093, 6000):
+        events = np.empty(len(close) - first, dtype=np.int64)
+        count = _sweep_nb.bounded_crossings_nb(close, fast, slow, first, len(close), largest,
+                                               events)
+        # From first + max(fast, slow) on, the SMAs started at first are the full ones.
+        begin = first + max(fast, slow)
+        expected = sorted([2 * int(bar) for bar in np.flatnonzero(entries) if bar >= begin]
+                          + [2 * int(bar) + 1 for bar in np.flatnonzero(exits) if bar >= begin])
+        got = [int(e) for e in events[:count] if e >> 1 >= begin]
+        assert got == expected, f"first={first}"
+        if fast != slow:
+            assert count > 10
+
+
+def test_fast_signals_equal_the_plain_signals(bars):
+    datasets = [bars.close, long_walk(9_000, seed=3)]
+    # A close of 1e-18 fails the exactness check, and the exact SMAs run instead.
+    inexact = 1.0 + 0.05 * np.sin(np.arange(400) / 9.0)
+    inexact[150] = 1e-18
+    datasets.append(inexact)
+    for close in datasets:
+        for fast, slow in [(5, 20), (10, 50), (3, 3), (40, 12)]:
+            expected = sma_cross_signals_nb(close, fast, slow)
+            got = sma_cross_fast_signals_nb(close, fast, slow)
+            assert np.array_equal(got[0], expected[0])
+            assert np.array_equal(got[1], expected[1])
+    empty = sma_cross_fast_signals_nb(np.empty(0), 2, 5)
+    assert empty[0].shape == (0,) and empty[1].shape == (0,)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_options_without_stops_match_simulate(seed):
+    # Without stops the kernel runs from fill to fill (sma_cross_segments_nb): random
+    # windows, options and trading windows on data with plateaus, against simulate().
+    rng = np.random.default_rng(seed)
+    close = long_walk(9_000, seed=100 + seed)
+    open_ = np.concatenate([[close[0]], close[:-1]])
+    wick = 1.0 + np.abs(rng.normal(0.0, 0.004, (2, len(close))))
+    high = np.maximum(open_, close) * wick[0]
+    low = np.minimum(open_, close) / wick[1]
+    option_set = {
+        "fee": float(rng.choice([0.0, 0.001, 0.004])),
+        "fill": str(rng.choice(["close", "next_open"])),
+        "direction": str(rng.choice(["long", "short", "both"])),
+        "slippage": float(rng.choice([0.0, 0.001])),
+        "fixed_fee": float(rng.choice([0.0, 0.5])),
+    }
+    sizing = int(rng.integers(3))
+    if sizing == 1:
+        option_set.update(size_type="units", size=float(rng.uniform(10.0, 200.0)))
+    elif sizing == 2:
+        option_set.update(size_type="value", size=float(rng.uniform(1000.0, 20000.0)))
+    else:
+        option_set.update(size=float(rng.choice([0.5, 1.0, 2.5])))
+    options = BacktestOptions(**option_set)
+    pairs = [(int(rng.integers(1, 40)), int(rng.integers(2, 220))) for _ in range(4)]
+    start = int(rng.integers(0, 3000))
+    end = int(rng.integers(start, len(close) + 1))
+    result = sweep_sma_cross(open_, high, low, close, [p[0] for p in pairs],
+                             [p[1] for p in pairs], start=start, end=end, options=options,
+                             returns=True)
+    for k, (fast, slow) in enumerate(pairs):
+        signals = Signals(*sma_cross_signals_nb(close, fast, slow))
+        simulation = simulate(open_, high, low, close, signals, start=start, end=end,
+                              options=options)
+        assert_set_matches(result, k, simulation)

@@ -1,9 +1,12 @@
 """Fused numba kernels that backtest many SMA-crossover parameter sets per call.
 
-For one parameter set, the fused kernel computes both SMAs, the crossover signals
-and the position in one pass over the bars, and stores no per-bar array except the
-optional row of returns. :func:`sma_cross_sweep_nb` runs it for many sets with
-``prange``. Each set writes only its own output elements and nothing is summed
+For one parameter set, :func:`sma_cross_one_nb` computes both SMAs, the crossover
+signals and the position, and stores no per-bar array except the optional rows of
+returns and equity. Without stops it takes two passes: :func:`bounded_crossings_nb`
+lists the crossover bars, and :func:`sma_cross_segments_nb` runs the position from
+one fill to the next, where a flat stretch costs nothing per bar. With stops, or
+data that need running double-double sums, one pass does all of it bar by bar.
+:func:`sma_cross_sweep_nb` runs many sets with ``prange``. Each set writes only its own output elements and nothing is summed
 across sets, so every output is the same for any number of threads.
 
 Array conventions: prices are C-contiguous float64 1-D arrays of one length ``n``,
@@ -177,7 +180,7 @@ def running_step_nb(close, i, fast, slow, fast_hi, fast_lo, slow_hi, slow_lo, ru
     return fast_hi, fast_lo, slow_hi, slow_lo, run, fast_sma - slow_sma
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def fill_signal_nb(i, fill_price, entry, exit_, short_mode, allow_long, allow_short,
                    last_entry_bar, size, size_type, fee, fixed_fee, slippage, side, units,
                    entry_price, entry_fee, extreme, cash, cash_before_entry, n_trades,
@@ -242,10 +245,14 @@ def sma_cross_one_nb(open_, high, low, close, fast, slow, use_bounds, largest, s
         treats them) and ``sqrt(mean(min(r, 0) ** 2))``. ``max_drawdown`` is a
         negative fraction or 0.0, from a running peak that starts at ``init_cash``.
     """
+    has_stops = stop_loss > 0.0 or take_profit > 0.0 or trailing_stop > 0.0
+    if use_bounds and not has_stops:
+        return sma_cross_segments_nb(open_, close, fast, slow, largest, start, end,
+                                     direction, fill, size, size_type, fee, fixed_fee,
+                                     slippage, init_cash, returns_out, equity_out, store)
     allow_long = (direction & DIRECTION_LONG) != 0
     allow_short = (direction & DIRECTION_SHORT) != 0
     short_mode = direction == DIRECTION_SHORT
-    has_stops = stop_loss > 0.0 or take_profit > 0.0 or trailing_stop > 0.0
     last_entry_bar = end - 1 if fill == FILL_NEXT_OPEN else end - 2
 
     # Signal state. The first signal used is bar start - 1's (next_open fills). It
@@ -470,6 +477,302 @@ def sma_cross_one_nb(open_, high, low, close, fast, slow, use_bounds, largest, s
         downside = math.sqrt((down_hi + down_lo) / n_returns)
         if n_returns > 1 and highest > lowest:
             # sum((r - mean)**2) = sum(r**2) - sum(r) * mean.
+            squares = (square_hi + square_lo) - total * mean_return
+            std_return = math.sqrt(max(squares, 0.0) / (n_returns - 1))
+    return (equity, n_trades, total_fees, status, exposed_bars, mean_return, std_return,
+            downside, max_drawdown)
+
+
+@njit(cache=True, nogil=True)
+def bounded_crossings_nb(close, fast, slow, first, end, largest, events):
+    """Write the SMA crossovers of bars ``[first, end)`` to ``events``; return their count.
+
+    The SMAs start at bar ``first``, so the signals equal those of
+    ``sma_cross_signals_nb`` on ``close`` from bar ``first + max(fast, slow)`` on.
+    :func:`exact_sums_nb` must hold for ``close[:end]``, and ``largest`` is its
+    largest close. Event ``e`` is ``2 * bar`` for an entry and ``2 * bar + 1`` for
+    an exit, in bar order. ``events`` needs ``end - first`` elements.
+
+    The plain window sums restart from their exact value, rounded once, every
+    ``_REFRESH_BARS`` bars, so each is at most ``_REFRESH_BARS`` steps from exact
+    and one threshold bounds the error of every plain difference. Beyond it the
+    plain sign is the exact one; within it the exact SMAs decide.
+    """
+    longest = max(fast, slow)
+    # The first bar with both SMAs. It has no crossover, because bar ready - 1 has no SMA.
+    ready = first + longest - 1
+    if ready >= end:
+        return 0
+    inverse_fast = 1.0 / fast
+    inverse_slow = 1.0 / slow
+    # The error of the plain difference is below the step bound times the steps since
+    # the last refresh, plus _MEAN_ERROR of both means. Each mean is at most the
+    # largest close plus its sum's error, which the factor 1 + 2**-30 covers. A plain
+    # difference beyond twice that error has the sign of the exact difference.
+    step_bound = _STEP_ERROR * largest * ((fast + 2) * inverse_fast + (slow + 2) * inverse_slow)
+    threshold = 2.0 * (_REFRESH_BARS * step_bound
+                       + _MEAN_ERROR * 2.0 * (1.0 + 2.0**-30) * largest)
+    previous_diff = 0.0 if fast == slow else exact_diff_nb(close, ready, fast, slow)
+    count = 0
+    i = ready + 1
+    while i < end:
+        block_end = min(end, i + _REFRESH_BARS - 1)
+        # Exact sums of the windows ending at bar i - 1, rounded once: one step.
+        fast_sum = rounded_window_sum_nb(close, i - 1, fast)
+        slow_sum = rounded_window_sum_nb(close, i - 1, slow)
+        # Unsigned indices spare numba's check for negative ones on every load.
+        j = np.uint64(i)
+        stop = np.uint64(block_end)
+        lag_fast = np.uint64(fast)
+        lag_slow = np.uint64(slow)
+        while j < stop:
+            # The tight loop leaves on a bar too close to call, so that the rare
+            # exact call does not make the compiler spill the sums in every bar.
+            while j < stop:
+                value = close[j]
+                fast_sum += value - close[j - lag_fast]
+                slow_sum += value - close[j - lag_slow]
+                diff = fast_sum * inverse_fast - slow_sum * inverse_slow
+                if not abs(diff) > threshold:
+                    break
+                # Crossovers are rare: a well-predicted branch per bar.
+                if previous_diff <= 0.0 and diff > 0.0:
+                    events[count] = 2 * np.int64(j)
+                    count += 1
+                elif previous_diff >= 0.0 and diff < 0.0:
+                    events[count] = 2 * np.int64(j) + 1
+                    count += 1
+                previous_diff = diff
+                j += np.uint64(1)
+            if j < stop:
+                bar = np.int64(j)
+                diff = 0.0 if fast == slow else exact_diff_nb(close, bar, fast, slow)
+                if previous_diff <= 0.0 and diff > 0.0:
+                    events[count] = 2 * bar
+                    count += 1
+                elif previous_diff >= 0.0 and diff < 0.0:
+                    events[count] = 2 * bar + 1
+                    count += 1
+                previous_diff = diff
+                j += np.uint64(1)
+        i = block_end
+    return count
+
+
+@njit(cache=True, nogil=True)
+def sma_cross_segments_nb(open_, close, fast, slow, largest, start, end, direction, fill,
+                          size, size_type, fee, fixed_fee, slippage, init_cash,
+                          returns_out, equity_out, store):
+    """Backtest one crossover without stops, from its crossover bars; as ``sma_cross_one_nb``.
+
+    Takes the arguments and returns the results of :func:`sma_cross_one_nb`, for
+    bounded plain sums and no stop rule. The signals come first, from
+    :func:`bounded_crossings_nb`. Then the position runs from one fill to the
+    next: without stops nothing can change between fills but the equity of an
+    open position, so a flat stretch costs O(1) and a held one a short loop of
+    equity and return statistics. Every value is computed by the same operations
+    as in ``sma_cross_one_nb``, so the results are the same to the last bit.
+    """
+    allow_long = (direction & DIRECTION_LONG) != 0
+    allow_short = (direction & DIRECTION_SHORT) != 0
+    short_mode = direction == DIRECTION_SHORT
+    next_open = fill == FILL_NEXT_OPEN
+    last_entry_bar = end - 1 if next_open else end - 2
+    first = max(0, start - max(fast, slow) - 1)
+    events = np.empty(end - first, dtype=np.int64)
+    count = bounded_crossings_nb(close, fast, slow, first, end, largest, events)
+
+    cash = init_cash
+    cash_before_entry = init_cash
+    side = 0
+    units = 0.0
+    entry_price = 0.0
+    entry_fee = 0.0
+    extreme = 0.0
+    n_trades = 0
+    total_fees = 0.0
+    exposed_bars = 0
+    status = STATUS_OK
+
+    # Return statistics, summed as in sma_cross_one_nb.
+    equity = init_cash
+    previous_equity = init_cash
+    sum_hi = 0.0
+    sum_lo = 0.0
+    square_hi = 0.0
+    square_lo = 0.0
+    down_hi = 0.0
+    down_lo = 0.0
+    block_square = 0.0
+    block_down = 0.0
+    block_count = 0
+    lowest = np.inf
+    highest = -np.inf
+    saw_zero = False
+    peak = init_cash
+    trough = init_cash
+    max_drawdown = 0.0
+
+    k = 0  # the first event that can still act
+    i = start
+    while i < end:
+        if status != STATUS_OK:
+            # After a depletion the equity stays, and every return is 0.0 (or -0.0
+            # after a negative equity, as sma_cross_one_nb divides it out).
+            saw_zero = True
+            if store:
+                for b in range(i, end):
+                    bar_return = 0.0
+                    if not (equity == previous_equity and previous_equity > 0.0):
+                        if previous_equity != 0.0:
+                            bar_return = (equity - previous_equity) / previous_equity
+                        previous_equity = equity
+                    returns_out[b - start] = bar_return
+                    equity_out[b - start] = equity
+            break
+
+        # The signals of bars i - 1 and i. Events before bar i - 1 act no more.
+        while k < count and (events[k] >> 1) < i - 1:
+            k += 1
+        entry = False
+        exit_ = False
+        bar_entry = False
+        bar_exit = False
+        now = k  # the first event at bar i or later
+        if now < count and (events[now] >> 1) == i - 1:
+            entry = (events[now] & 1) == 0
+            exit_ = not entry
+            now += 1
+        after = now  # the first event after bar i
+        if after < count and (events[after] >> 1) == i:
+            bar_entry = (events[after] & 1) == 0
+            bar_exit = not bar_entry
+            after += 1
+
+        # Bar i: the fills, in sma_cross_one_nb's order.
+        if next_open and (entry or exit_):
+            (side, units, entry_price, entry_fee, extreme, cash, cash_before_entry,
+             n_trades, total_fees) = fill_signal_nb(
+                i, open_[i], entry, exit_, short_mode, allow_long, allow_short,
+                last_entry_bar, size, size_type, fee, fixed_fee, slippage, side, units,
+                entry_price, entry_fee, extreme, cash, cash_before_entry, n_trades,
+                total_fees)
+        if side != 0:
+            exposed_bars += 1
+        if not next_open and (bar_entry or bar_exit):
+            (side, units, entry_price, entry_fee, extreme, cash, cash_before_entry,
+             n_trades, total_fees) = fill_signal_nb(
+                i, close[i], bar_entry, bar_exit, short_mode, allow_long, allow_short,
+                last_entry_bar, size, size_type, fee, fixed_fee, slippage, side, units,
+                entry_price, entry_fee, extreme, cash, cash_before_entry, n_trades,
+                total_fees)
+        if i == end - 1 and side != 0:
+            pnl, exit_fee = trade_pnl_nb(side, units, entry_price,
+                                         close[i] * (1.0 - side * slippage), entry_fee,
+                                         fee, fixed_fee)
+            n_trades += 1
+            total_fees += entry_fee + exit_fee
+            cash = cash_before_entry + pnl
+            side = 0
+
+        # The next bar with a fill: a signal bar (its next bar for next_open fills)
+        # or the last bar, which closes the position.
+        stop = end
+        if i < end - 1:
+            stop = end - 1
+            if next_open:
+                if now < count:
+                    stop = min(stop, (events[now] >> 1) + 1)
+            elif after < count:
+                stop = min(stop, events[after] >> 1)
+
+        # Bars i to stop - 1: the equity and its statistics. The position stays until
+        # stop unless the equity is depleted.
+        b = i
+        while True:
+            equity = cash + side * units * close[b]
+            if equity <= 0.0:
+                if side != 0:
+                    pnl, exit_fee = trade_pnl_nb(side, units, entry_price,
+                                                 close[b] * (1.0 - side * slippage),
+                                                 entry_fee, fee, fixed_fee)
+                    n_trades += 1
+                    total_fees += entry_fee + exit_fee
+                    cash = cash_before_entry + pnl
+                    side = 0
+                    equity = cash
+                status = STATUS_EQUITY_DEPLETED
+            if equity == previous_equity and previous_equity > 0.0:
+                saw_zero = True
+                if store:
+                    returns_out[b - start] = 0.0
+                    equity_out[b - start] = equity
+            else:
+                if previous_equity != 0.0:
+                    bar_return = (equity - previous_equity) / previous_equity
+                else:
+                    bar_return = 0.0
+                previous_equity = equity
+                if store:
+                    returns_out[b - start] = bar_return
+                    equity_out[b - start] = equity
+                lowest = min(lowest, bar_return)
+                highest = max(highest, bar_return)
+                if bar_return != 0.0:
+                    sum_hi, error = _two_sum_nb(sum_hi, bar_return)
+                    sum_lo += error
+                    loss = min(bar_return, 0.0)
+                    block_square += bar_return * bar_return
+                    block_down += loss * loss
+                    block_count += 1
+                    if block_count == _SQUARES_BLOCK:
+                        square_hi, error = _two_sum_nb(square_hi, block_square)
+                        square_lo += error
+                        down_hi, error = _two_sum_nb(down_hi, block_down)
+                        down_lo += error
+                        block_square = 0.0
+                        block_down = 0.0
+                        block_count = 0
+                if equity > peak:
+                    if trough < peak:
+                        max_drawdown = min(max_drawdown, trough / peak - 1.0)
+                    peak = equity
+                    trough = equity
+                trough = min(trough, equity)
+            b += 1
+            if b >= stop or side == 0:
+                break
+        # Bars i + 1 to b - 1 all started with the position held.
+        exposed_bars += b - i - 1
+        if status == STATUS_OK and b < stop:
+            # Flat up to the next fill: the equity is the cash, every return 0.0.
+            saw_zero = True
+            if store:
+                for flat in range(b, stop):
+                    returns_out[flat - start] = 0.0
+                    equity_out[flat - start] = equity
+            b = stop
+        i = b
+
+    if trough < peak:
+        max_drawdown = min(max_drawdown, trough / peak - 1.0)
+    if saw_zero:
+        lowest = min(lowest, 0.0)
+        highest = max(highest, 0.0)
+    square_hi, error = _two_sum_nb(square_hi, block_square)
+    square_lo += error
+    down_hi, error = _two_sum_nb(down_hi, block_down)
+    down_lo += error
+
+    n_returns = end - start
+    mean_return = 0.0
+    std_return = 0.0
+    downside = 0.0
+    if n_returns > 0:
+        total = sum_hi + sum_lo
+        mean_return = total / n_returns
+        downside = math.sqrt((down_hi + down_lo) / n_returns)
+        if n_returns > 1 and highest > lowest:
             squares = (square_hi + square_lo) - total * mean_return
             std_return = math.sqrt(max(squares, 0.0) / (n_returns - 1))
     return (equity, n_trades, total_fees, status, exposed_bars, mean_return, std_return,

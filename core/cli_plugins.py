@@ -138,7 +138,7 @@ def check_strategy_command(name, plugins, data_path, asset, param_sets, seed):
         raise click.UsageError("give either --data PATH or --asset NAME, not both")
     try:
         registry = Registry.from_manager(build_plugin_manager(plugins))
-        strategy = registry.strategy(name)
+        strategy = registry.strategy(name, "the NAME argument; 'seedwalk plugins' lists them")
         data = load_check_data(asset or DEFAULT_ASSET, data_path)
         report = check_strategy(strategy, data, param_sets=param_sets, seed=seed)
     except SeedwalkError as exc:

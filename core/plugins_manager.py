@@ -218,8 +218,8 @@ class Registry:
             raise ConfigError(f"unknown {kind} {name!r} (set with {option}). "
                               f"{suggest(name, table)}") from None
 
-    def strategy(self, name: str):
-        return self._get(self.strategies, "strategy", name, "--strategy or 'strategy'")()
+    def strategy(self, name: str, option: str = "--strategy or 'strategy'"):
+        return self._get(self.strategies, "strategy", name, option)()
 
     def data_source(self, name: str):
         return self._get(self.data_sources, "data source", name, "[data] source")

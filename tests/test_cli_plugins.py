@@ -290,6 +290,13 @@ def test_check_strategy_bad_input(args, message):
     assert message in result.stderr
 
 
+def test_check_strategy_unknown_name_hint():
+    result = invoke(check_strategy_command, ["sma-cross"])
+    assert "the NAME argument" in result.stderr
+    assert "--strategy" not in result.stderr
+    assert "Did you mean 'sma_cross'" in result.stderr
+
+
 def test_check_strategy_rejects_data_and_asset(tmp_path):
     result = invoke(check_strategy_command, ["sma_cross", "--data", str(tmp_path / "x.csv"),
                                              "--asset", "BTC-USDT"])

@@ -12,6 +12,7 @@ import pytest
 
 from seedwalk.backtest import (
     EXIT_REASONS,
+    TRADE_DTYPE,
     BacktestOptions,
     BacktestResult,
     Simulation,
@@ -19,6 +20,9 @@ from seedwalk.backtest import (
     simulate,
     status_message,
 )
+from seedwalk.backtest import _engine_nb as nb
+from seedwalk.backtest import api
+from seedwalk.data import read_ohlcv, sample_dir
 from seedwalk.errors import ConfigError, DataError, SeedwalkWarning
 from seedwalk.ohlcv import OHLCV
 from seedwalk.strategy import Signals
@@ -822,3 +826,266 @@ def test_real_data_equity_is_cash_plus_pnl(gala):
     assert stats["n_trades"] == len(trades)
     assert -1.0 < stats["max_drawdown"] < 0.0
     assert 0.0 < stats["exposure"] < 1.0
+
+
+# Kernel helpers, each against a plain loop
+
+
+@pytest.mark.parametrize("use_first, use_second", [(False, False), (True, False),
+                                                   (False, True), (True, True)])
+def test_next_signal_matches_loop(use_first, use_second):
+    rng = np.random.default_rng(0)
+    first = rng.random(300) < 0.03
+    second = rng.random(300) < 0.03
+    for k, stop in [(0, 300), (0, 0), (37, 180), (299, 300), (150, 150), (250, 260)]:
+        expected = stop
+        for j in range(k, stop):
+            if (use_first and first[j]) or (use_second and second[j]):
+                expected = j
+                break
+        found = nb.next_signal_nb(first, second, use_first, use_second, k, stop)
+        assert found == expected, f"bars [{k}, {stop})"
+
+
+@pytest.mark.parametrize("cash, side_units", [
+    (100.0, 0.0),  # flat: every value is the cash, or NaN at a NaN close
+    (-50.0, 1.0),  # long, underwater from the first bar
+    (150.0, -1.0),  # short, depleted when the close reaches 150
+    (0.0, -0.0),  # 0.0 + -0.0 is 0.0, which counts as depleted
+])
+def test_mark_bars_matches_loop(cash, side_units):
+    close = np.array([10.0, 60.0, 40.0, np.nan, 200.0, 30.0, 49.0, 50.0, 151.0])
+    for i, stop in [(0, 9), (2, 7), (4, 4), (5, 9)]:
+        equity = np.full(9, 7.0)
+        end = nb.mark_bars_nb(close, i, stop, cash, side_units, equity)
+        expected_end = stop
+        expected = []
+        for t in range(i, stop):
+            value = cash + side_units * close[t]
+            if value <= 0.0:
+                expected_end = t
+                break
+            expected.append(value)
+        assert end == expected_end, f"bars [{i}, {stop})"
+        marked = equity[i:end].view(np.int64)
+        assert np.array_equal(marked, np.array(expected, dtype=np.float64).view(np.int64))
+        assert (equity[:i] == 7.0).all()
+
+
+@pytest.mark.parametrize("side", [1, -1])
+def test_mark_bars_with_stops_matches_loop(side):
+    rng = np.random.default_rng(side + 5)
+    n = 400
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.004, n)))
+    open_ = np.concatenate(([100.0], close[:-1]))
+    high = np.maximum(open_, close) * 1.002
+    low = np.minimum(open_, close) * 0.998
+    units, cash, entry_price = 3.0, 10_000.0 - side * 300.0, 100.0
+    for stops in [(0.05, 0.0, 0.0), (0.0, 0.08, 0.0), (0.0, 0.0, 0.02), (0.2, 0.3, 0.04)]:
+        equity = np.full(n, -1.0)
+        end, extreme = nb.mark_bars_with_stops_nb(open_, high, low, close, 10, n, side, units,
+                                                  cash, entry_price, entry_price, *stops,
+                                                  0.001, equity)
+        expected_end, expected_extreme = n, entry_price
+        for t in range(10, n):
+            _, reason, bar_extreme = nb.stop_exit_nb(side, open_[t], high[t], low[t],
+                                                     entry_price, expected_extreme, *stops,
+                                                     0.001)
+            if reason >= 0:
+                expected_end = t
+                break
+            assert equity[t] == cash + side * units * close[t]
+            expected_extreme = bar_extreme
+        assert (end, extreme) == (expected_end, expected_extreme), f"stops {stops}"
+        assert (equity[end:] == -1.0).all()
+
+
+def test_mark_bars_with_stops_depletion():
+    # A long of 1 unit with cash -99.5: equity is close - 99.5. Bar 1 makes a new
+    # high of 110 but closes at 99.4, so its equity is below 0 and no stop triggers.
+    open_ = np.array([100.0, 104.0, 99.0])
+    high = np.array([105.0, 110.0, 99.0])
+    low = np.array([100.0, 99.0, 99.0])
+    close = np.array([104.0, 99.4, 99.0])
+    equity = np.zeros(3)
+    end, extreme = nb.mark_bars_with_stops_nb(open_, high, low, close, 0, 3, 1, 1.0, -99.5,
+                                              100.0, 100.0, 0.5, 0.5, 0.2, 0.0, equity)
+    assert end == 1
+    assert extreme == 105.0  # the high before bar 1, so bar 1's own high is checked later
+    assert equity[0] == 4.5
+
+
+def test_grow_trades_keeps_records():
+    trades = np.zeros(3, dtype=TRADE_DTYPE)
+    trades["entry_index"] = [4, 9, 12]
+    trades["side"] = [1, -1, 1]
+    trades["pnl"] = [1.5, -2.0, 3.25]
+    trades["exit_reason"] = [0, 1, 4]
+    larger = nb.grow_trades_nb(trades, 2)
+    assert larger.dtype == TRADE_DTYPE
+    assert larger.shape == (6,)
+    assert larger[:2].tobytes() == trades[:2].tobytes()
+
+
+def test_window_returns_match_loop():
+    equity = np.array([100.0, 110.0, 0.0, 50.0, 55.0, -5.0, 60.0, np.nan, 70.0])
+    for start, end in [(0, 9), (2, 6), (3, 3), (8, 9), (0, 1)]:
+        expected = []
+        previous = 1_000.0
+        for value in equity[start:end]:
+            expected.append((value - previous) / previous if previous != 0.0 else 0.0)
+            previous = value
+        returns = nb.window_returns_nb(equity, start, end, 1_000.0, np.empty(end - start))
+        assert returns.tobytes() == np.array(expected, dtype=np.float64).tobytes(), (start, end)
+
+
+def test_many_trades_grow_the_buffer():
+    n = 4_000
+    close = 100.0 + np.sin(np.arange(n) / 3.0)
+    entries = mask(n, range(0, n, 6))
+    exits = mask(n, range(3, n, 6))
+    sim = simulate(close, close, close, close, Signals(entries, exits),
+                   options=BacktestOptions(fee=0.001, fill="close"))
+    assert len(sim.trades) == 667 > nb.INITIAL_TRADE_CAPACITY
+    np.testing.assert_array_equal(sim.trades["entry_index"], np.arange(0, n, 6))
+    np.testing.assert_array_equal(sim.trades["exit_index"], np.arange(3, n, 6))
+    assert (sim.trades["exit_reason"] == 0).all()
+    # Realized cash is init_cash plus the pnls added in exit order, to the last bit.
+    final = INIT
+    for pnl in sim.trades["pnl"]:
+        final += pnl
+    assert sim.equity[-1] == final
+
+
+# BacktestResult: pandas objects built on first access
+
+
+@pytest.fixture(scope="module")
+def sample_bars():
+    return read_ohlcv(sample_dir() / "GALA-USDT_4h.csv.gz")
+
+
+def eager_trade_frame(trades, index):
+    """Build the trade frame with the public pandas constructors, one column at a time."""
+    return pd.DataFrame({
+        "entry_time": index[trades["entry_index"]],
+        "exit_time": index[trades["exit_index"]],
+        "side": np.where(trades["side"] == 1, "long", "short"),
+        "size": trades["size"],
+        "entry_price": trades["entry_price"],
+        "exit_price": trades["exit_price"],
+        "entry_fee": trades["entry_fee"],
+        "exit_fee": trades["exit_fee"],
+        "fees": trades["entry_fee"] + trades["exit_fee"],
+        "pnl": trades["pnl"],
+        "return": trades["return"],
+        "exit_reason": np.array(EXIT_REASONS, dtype=object)[trades["exit_reason"]],
+        "entry_index": trades["entry_index"],
+        "exit_index": trades["exit_index"],
+    })
+
+
+def assert_same_frame(actual, expected):
+    pd.testing.assert_frame_equal(actual, expected, check_exact=True)
+    assert list(actual.dtypes) == list(expected.dtypes)
+    assert actual.columns.dtype == expected.columns.dtype
+
+
+def sample_run(bars, data=None, **options):
+    """Backtest SMA crossings on ``bars`` (an OHLCV), trading ``data`` when given."""
+    entries, exits = sma_signals(pd.Series(bars.close))
+    options = {"direction": "both", "fee": 0.001, "stop_loss": 0.05, **options}
+    return backtest_signals(bars if data is None else data, entries, exits, **options)
+
+
+@pytest.mark.parametrize("source", ["ohlcv", "utc frame", "naive frame"])
+def test_lazy_result_equals_eager_build(sample_bars, source):
+    data = {"ohlcv": sample_bars, "utc frame": sample_bars.to_frame(),
+            "naive frame": sample_bars.to_frame().tz_localize(None)}[source]
+    index = data.index
+    start, end = 50, len(index) - 30
+    result = sample_run(sample_bars, data, start=start, end=end)
+    sim = result.simulation
+    assert len(sim.trades) >= 20
+
+    window = index[start:end]
+    pd.testing.assert_series_equal(
+        result.equity, pd.Series(sim.equity[start:end], index=window, name="equity"),
+        check_exact=True)
+    pd.testing.assert_series_equal(
+        result.returns, pd.Series(sim.returns(), index=window, name="returns"),
+        check_exact=True)
+    assert result.equity.index.name == index.name
+    assert_same_frame(result.trades, eager_trade_frame(sim.trades, index))
+
+
+def test_trade_frame_without_pandas_internals(sample_bars, monkeypatch):
+    expected = sample_run(sample_bars).trades
+    monkeypatch.setattr(api, "_FRAME_FROM_ARRAYS", None)
+    monkeypatch.setattr(api, "_DATETIMES_FROM_VALUES", None)
+    assert_same_frame(sample_run(sample_bars).trades, expected)
+
+
+def test_empty_trade_frame_equals_eager_build(sample_bars):
+    none = np.zeros(len(sample_bars), dtype=bool)
+    result = backtest_signals(sample_bars, none, none)
+    assert len(result.trades) == 0
+    assert_same_frame(result.trades, eager_trade_frame(result.simulation.trades,
+                                                       sample_bars.index))
+
+
+def test_lazy_result_pickles_unread(sample_bars):
+    result = sample_run(sample_bars)
+    restored = pickle.loads(pickle.dumps(result))
+    pd.testing.assert_series_equal(restored.equity, result.equity, check_exact=True)
+    pd.testing.assert_series_equal(restored.returns, result.returns, check_exact=True)
+    assert_same_frame(restored.trades, result.trades)
+    assert restored.options == result.options
+    assert restored.periods_per_year == result.periods_per_year
+    pd.testing.assert_series_equal(restored.stats(), result.stats(), check_exact=True)
+
+
+def test_result_repr_builds_no_pandas_objects(sample_bars):
+    result = sample_run(sample_bars)
+    assert repr(result) == (f"BacktestResult(options={result.options!r}, "
+                            f"periods_per_year=2190.0)")
+    assert result._equity is None
+    assert result._returns is None
+    assert result._trades is None
+
+
+def test_result_is_read_only(sample_bars):
+    result = sample_run(sample_bars)
+    for name in ("equity", "returns", "trades", "simulation", "options", "periods_per_year"):
+        with pytest.raises(AttributeError):
+            setattr(result, name, None)
+    with pytest.raises(AttributeError):
+        result.notes = "extra"
+
+
+def test_result_keeps_built_objects(sample_bars):
+    data = sample_bars.to_frame()
+    result = sample_run(sample_bars, data)
+    assert result.equity is result.equity
+    assert result.trades is result.trades
+    assert result.equity.index is result.returns.index
+    # The window is a slice, so renaming it leaves the caller's index alone.
+    result.equity.index.name = "renamed"
+    assert data.index.name == "time"
+
+
+def test_stats_same_before_and_after_access(sample_bars):
+    result = sample_run(sample_bars, start=100)
+    before = result.stats(risk_free=0.02)
+    result.equity, result.returns, result.trades
+    pd.testing.assert_series_equal(result.stats(risk_free=0.02), before, check_exact=True)
+
+
+def test_result_constructor_takes_built_objects(sample_bars):
+    built = sample_run(sample_bars)
+    result = BacktestResult(built.equity, built.returns, built.trades, built.simulation,
+                            built.options, built.periods_per_year)
+    assert result.equity is built.equity
+    assert result.returns is built.returns
+    assert result.trades is built.trades
+    pd.testing.assert_series_equal(result.stats(), built.stats(), check_exact=True)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_backtest import reference_backtest
 from seedwalk.backtest import BacktestOptions, simulate
+from seedwalk.backtest._engine_nb import INITIAL_TRADE_CAPACITY
 from seedwalk.strategy import Signals
 
 TRADE_FIELDS = ("entry_index", "exit_index", "side", "size", "entry_price", "exit_price",
@@ -136,3 +138,52 @@ def test_missing_short_signals_filled_from_long(case):
         assert trade["side"] == reference_trade["side"]
     assert_close(float(result.equity[-1]), expected["equity"][-1], options["init_cash"],
                  "final equity")
+
+
+def long_run(seed, n=4_500):
+    """Bars with dense signals, then a long stretch without any, then dense again.
+
+    Dense signals give several hundred trades, past the kernel's initial trade
+    buffer, and the quiet stretch exercises its skipping of bars without signals.
+    """
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.01, n)))
+    open_ = np.concatenate(([100.0], close[:-1] * np.exp(rng.normal(0.0, 0.003, n - 1))))
+    high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0.0, 0.005, n)))
+    low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0.0, 0.005, n)))
+    signals = list(rng.random((4, n)) < 0.3)
+    for array in signals:
+        array[n // 3:2 * n // 3] = False
+    return [open_, high, low, close], signals
+
+
+@pytest.mark.parametrize("options", [
+    dict(direction="long", fill="close"),
+    dict(direction="both", fill="next_open", stop_loss=0.02, trailing_stop=0.03),
+    dict(direction="short", fill="next_open", take_profit=0.02, slippage=0.001),
+    dict(direction="both", fill="close", size=4.0, stop_loss=0.05),  # levered 4 times
+])
+def test_kernel_matches_reference_on_long_runs(options):
+    prices, signals = long_run(seed=len(options))
+    defaults = dict(size=1.0, size_type="fraction", fee=0.001, fixed_fee=0.0, slippage=0.0,
+                    stop_loss=None, take_profit=None, trailing_stop=None, init_cash=10_000.0)
+    options = {**defaults, **options}
+    start, end = 5, len(prices[0]) - 3
+    result = simulate(*prices, Signals(*signals), start=start, end=end,
+                      options=BacktestOptions(**options))
+    expected = reference_backtest(*prices, *signals, start=start, end=end, **options)
+
+    assert result.status == expected["status"]
+    assert result.exposed_bars == expected["exposed_bars"]
+    assert len(result.trades) == len(expected["trades"])
+    assert len(result.trades) > INITIAL_TRADE_CAPACITY
+    for k, (trade, reference_trade) in enumerate(zip(result.trades, expected["trades"])):
+        notional = reference_trade["size"] * reference_trade["entry_price"]
+        for field in TRADE_FIELDS:
+            actual = trade[field].item()
+            if isinstance(reference_trade[field], int):
+                assert actual == reference_trade[field], f"trade {k} {field}"
+            else:
+                assert_close(actual, reference_trade[field], notional, f"trade {k} {field}")
+    for i, (value, reference_value) in enumerate(zip(result.equity, expected["equity"])):
+        assert_close(float(value), reference_value, options["init_cash"], f"equity[{i}]")

@@ -166,6 +166,6 @@ def simulate(open, high, low, close, signals: Signals, *, start: int = 0,
     equity, trades, n_trades, status, exposed_bars = nb.simulate_nb(
         *prices, *arrays, start, end, *options.kernel_args, np.empty(n)
     )
-    # The copy releases the kernel's worst-case trade buffer, which is far larger.
-    return Simulation(equity, trades[:n_trades].copy(), int(status), int(exposed_bars), start,
-                      end, options.init_cash)
+    # The kernel returns exactly the n_trades closed trades.
+    return Simulation(equity, trades, int(status), int(exposed_bars), start, end,
+                      options.init_cash)

@@ -180,7 +180,7 @@ def running_step_nb(close, i, fast, slow, fast_hi, fast_lo, slow_hi, slow_lo, ru
     return fast_hi, fast_lo, slow_hi, slow_lo, run, fast_sma - slow_sma
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def fill_signal_nb(i, fill_price, entry, exit_, short_mode, allow_long, allow_short,
                    last_entry_bar, size, size_type, fee, fixed_fee, slippage, side, units,
                    entry_price, entry_fee, extreme, cash, cash_before_entry, n_trades,

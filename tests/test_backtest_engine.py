@@ -755,7 +755,7 @@ def test_backtest_signals_rejects_missing_column():
 
 @pytest.mark.parametrize("row, message", [
     ((10, 11, np.nan, 10), "'low'.*nan"),
-    ((10, 11, 9, -1), "'close'.*-1.0"),
+    ((10, 11, 9, -1), "'close' at .* is -1.0; prices"),
     ((10, 9, 8, 10), "high is below"),
     ((10, 11, 10.5, 11), "low is above"),
 ])

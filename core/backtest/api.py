@@ -406,10 +406,11 @@ def _bars_from_frame(frame: pd.DataFrame):
         bad = ~np.isfinite(values) | (values <= 0.0)
         if bad.any():
             k = int(np.argmax(bad))
+            value = float(values[k])
             raise DataError(
-                f"column {column!r} at {index[k]} (position {k}) is {values[k]!r}; prices must "
+                f"column {column!r} at {index[k]} (position {k}) is {value!r}; prices must "
                 f"be finite and positive, so drop or repair that bar",
-                value=values[k],
+                value=value,
             )
         prices.append(np.ascontiguousarray(values))
 

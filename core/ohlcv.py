@@ -71,7 +71,8 @@ class OHLCV:
     @property
     def index(self) -> pd.DatetimeIndex:
         """Bar open times as a UTC ``DatetimeIndex``."""
-        # A view of the int64 nanoseconds; pd.to_datetime would convert and copy them.
+        # Built from the int64 nanoseconds as they are, which skips pd.to_datetime's
+        # conversion; pandas still copies them (about 1 ms per million bars).
         return pd.DatetimeIndex(self.times.view("M8[ns]"), dtype="datetime64[ns, UTC]",
                                 name="time")
 

@@ -3,8 +3,9 @@
 Array conventions: prices are float64 1-D arrays of one length ``n``, signals are
 bool 1-D arrays of the same length, and bar ``i`` of every array is the same bar.
 Options arrive as scalars and integer codes defined here, validated beforehand by
-:class:`seedwalk.backtest.BacktestOptions`, so the kernel checks nothing and raises
-nothing: it reports an abnormal end through its status code.
+:class:`seedwalk.backtest.BacktestOptions`, so the kernel checks nothing and reports
+an abnormal end through its status code. Prices must be positive, as ``OHLCV`` and
+``backtest_signals`` ensure: a zero price makes a division raise ZeroDivisionError.
 
 The rules the kernel implements are written out, with formulas, in
 ``docs/backtest-semantics.md``; the comments here only mark where each rule sits.

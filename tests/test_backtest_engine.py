@@ -1089,3 +1089,32 @@ def test_result_constructor_takes_built_objects(sample_bars):
     assert result.returns is built.returns
     assert result.trades is built.trades
     pd.testing.assert_series_equal(result.stats(), built.stats(), check_exact=True)
+
+
+@pytest.mark.parametrize("bound", [{"start": 5.0}, {"end": 10.0}, {"start": True}])
+def test_backtest_signals_rejects_float_bounds(bound):
+    # pd.Timestamp would read 5.0 as 5 ns after 1970 and silently pick bar 0.
+    data = frame(flat(*([10.0] * 12)))
+    name = next(iter(bound))
+    with pytest.raises(ConfigError, match=f"{name} must be a bar position"):
+        backtest_signals(data, mask(12, []), mask(12, []), **bound)
+
+
+def test_backtest_signals_rejects_duplicate_price_columns():
+    data = frame(flat(*([10.0] * 12)))
+    data["Close"] = data["close"]
+    with pytest.raises(DataError, match="both 'close' and 'Close' columns"):
+        backtest_signals(data, mask(12, []), mask(12, []))
+
+
+def test_result_series_are_read_only():
+    data = frame(flat(10, 11, 12, 13, 12, 11, 10, 11, 12, 13))
+    result = backtest_signals(data, mask(10, [1]), mask(10, [5]), fee=0.001)
+    before = result.simulation.equity.copy()
+    for series in (result.equity, result.returns):
+        with pytest.raises(ValueError, match="read-only"):
+            series.iloc[3] = 1.0
+    assert np.array_equal(result.simulation.equity, before)
+    copied = result.equity.copy()
+    copied.iloc[3] = 1.0
+    assert result.equity.iloc[3] == before[3]

@@ -281,6 +281,11 @@ def test_result_frame_and_ratios(bars):
     ({"threads": True}, "threads must be an integer from 1"),
     ({"threads": numba.config.NUMBA_NUM_THREADS + 1}, "threads must be an integer from 1"),
     ({"options": {"fees": 0.1}}, "unknown backtest option 'fees'"),
+    ({"options": "fee=0.001"}, "options must be a BacktestOptions, a mapping"),
+    ({"start": 5.0}, r"start must be an integer bar position \(got 5.0\)"),
+    ({"end": True}, r"end must be an integer bar position \(got True\)"),
+    ({"fast": np.array([2**63], dtype=np.uint64), "slow": [50]},
+     "fast[0] is 9223372036854775808; SMA windows must be at most"),
 ])
 def test_invalid_arguments_raise_config_error(kwargs, message):
     close = np.linspace(1.0, 2.0, 100)
@@ -388,3 +393,32 @@ def test_random_options_without_stops_match_simulate(seed):
         simulation = simulate(open_, high, low, close, signals, start=start, end=end,
                               options=options)
         assert_set_matches(result, k, simulation)
+
+
+def test_two_dimensional_close_is_named():
+    close = np.linspace(1.0, 2.0, 60)
+    with pytest.raises(ConfigError, match=r"close has shape \(60, 1\)"):
+        sweep_sma_cross(close, close, close, close.reshape(-1, 1), [5], [20])
+
+
+def test_window_longer_than_data_keeps_bounded_sums(bars):
+    # A window that never fills gives no signals; it must not make the other sets
+    # fall back to the slower running sums.
+    outputs = _sweep_nb.sma_cross_sweep_serial_nb(
+        *prices(bars), np.array([10, 10]), np.array([50, 10**15]), 0, len(bars),
+        *BacktestOptions().kernel_args, False, True)
+    assert outputs[-1]
+    assert outputs[1][1] == 0
+    single = sweep_sma_cross(*prices(bars), [10], [50])
+    assert outputs[0][0] == single.final_equity[0]
+
+
+def test_huge_closes_use_running_sums():
+    # Above 2**996 sma_nb's exact division overflows to NaN, so the exactness check
+    # must fail and the fast signals must equal the plain ones (no signals at all).
+    close = 1.5e300 * (1.0 + 0.05 * np.sin(np.arange(300) / 7.0))
+    assert not _sweep_nb.exact_sums_nb(close, len(close), 20)[0]
+    expected = sma_cross_signals_nb(close, 5, 20)
+    got = sma_cross_fast_signals_nb(close, 5, 20)
+    assert np.array_equal(got[0], expected[0])
+    assert np.array_equal(got[1], expected[1])

@@ -33,6 +33,10 @@ signals in one of two ways:
   double-double window sum exact, which this way relies on.
 - Running double-double sums from bar 0, by the same operations as ``sma_nb``,
   for any input.
+
+NOTE: numba's on-disk cache checks only the source file of each cached function,
+so after editing this module delete the cached ``.nbi``/``.nbc`` files of its
+callers in other modules (``strategies/sma_cross.py``), or they keep the old code.
 """
 
 from __future__ import annotations
@@ -102,11 +106,14 @@ def exact_sums_nb(close, end, longest):
         largest = max(largest, value)
     if end == 0:
         return True, 0.0
-    if not math.isfinite(largest):
+    # sma_nb's exact division splits values with Veltkamp's constant, which overflows
+    # above 2**996, so such closes get running double-double sums (and sma_nb's NaN).
+    if not largest * min(longest, end) < 2.0**995:
         return False, np.nan
     _, exponent = math.frexp(smallest)
     ulp = math.ldexp(1.0, exponent - 53)
-    return longest * largest < _EXACT_SUM_LIMIT * ulp, largest
+    # A window longer than the data sums at most ``end`` closes.
+    return min(longest, end) * largest < _EXACT_SUM_LIMIT * ulp, largest
 
 
 @njit(cache=True, nogil=True)

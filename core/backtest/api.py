@@ -97,16 +97,21 @@ class BacktestResult:
         if self._equity is None:
             simulation = self._simulation
             # copy=False: pandas 3 copies NumPy input by default, and the result
-            # keeps the simulation's arrays anyway.
-            self._equity = pd.Series(simulation.equity[simulation.start:simulation.end],
-                                     index=self._window(), name="equity", copy=False)
+            # keeps the simulation's arrays anyway. The view is read-only, so writing
+            # into the Series raises instead of changing the simulation; copy it first.
+            values = simulation.equity[simulation.start:simulation.end]
+            values.flags.writeable = False
+            self._equity = pd.Series(values, index=self._window(), name="equity",
+                                     copy=False)
         return self._equity
 
     @property
     def returns(self) -> pd.Series:
         if self._returns is None:
-            self._returns = pd.Series(self._simulation.returns(), index=self._window(),
-                                      name="returns", copy=False)
+            values = self._simulation.returns()
+            values.flags.writeable = False  # read-only like equity
+            self._returns = pd.Series(values, index=self._window(), name="returns",
+                                      copy=False)
         return self._returns
 
     @property
@@ -378,7 +383,15 @@ def _bars_from_frame(frame: pd.DataFrame):
         )
     if len(frame) < 2:
         raise DataError(f"the DataFrame has {len(frame)} rows; a backtest needs at least 2 bars")
-    by_lower = {str(column).lower(): column for column in frame.columns}
+    by_lower = {}
+    for column in frame.columns:
+        key = str(column).lower()
+        if key in _PRICE_COLUMNS and key in by_lower:
+            raise DataError(
+                f"the DataFrame has both {by_lower[key]!r} and {column!r} columns; "
+                f"keep one of them"
+            )
+        by_lower[key] = column
     missing = [name for name in _PRICE_COLUMNS if name not in by_lower]
     if missing:
         raise DataError(
@@ -471,6 +484,12 @@ def _bar_position(name: str, value, bar_index: _BarIndex) -> int:
                 f"use a position from 0 to {n}"
             )
         return position
+    if isinstance(value, (float, np.floating, bool, np.bool_)):
+        # pd.Timestamp would read a number as nanoseconds since 1970.
+        raise ConfigError(
+            f"{name} must be a bar position (an int) or a timestamp (got {value!r}); "
+            f"for a position, pass int({name})"
+        )
     try:
         timestamp = pd.Timestamp(value)
     except (TypeError, ValueError):

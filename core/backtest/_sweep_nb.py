@@ -230,6 +230,40 @@ def fill_signal_nb(i, fill_price, entry, exit_, short_mode, allow_long, allow_sh
 
 
 @njit(cache=True, nogil=True)
+def finish_statistics_nb(n_returns, sum_hi, sum_lo, square_hi, square_lo, block_square,
+                         down_hi, down_lo, block_down, lowest, highest, saw_zero, peak,
+                         trough, max_drawdown):
+    """Return (mean_return, std_return, downside_deviation, max_drawdown) of a window.
+
+    Takes the running sums and extremes that the bar loops of
+    :func:`sma_cross_one_nb` and :func:`sma_cross_segments_nb` keep, with the
+    last block of squares not yet added, and the peak and trough not yet compared.
+    """
+    if trough < peak:
+        max_drawdown = min(max_drawdown, trough / peak - 1.0)
+    if saw_zero:
+        lowest = min(lowest, 0.0)
+        highest = max(highest, 0.0)
+    square_hi, error = _two_sum_nb(square_hi, block_square)
+    square_lo += error
+    down_hi, error = _two_sum_nb(down_hi, block_down)
+    down_lo += error
+
+    mean_return = 0.0
+    std_return = 0.0
+    downside = 0.0
+    if n_returns > 0:
+        total = sum_hi + sum_lo
+        mean_return = total / n_returns
+        downside = math.sqrt((down_hi + down_lo) / n_returns)
+        if n_returns > 1 and highest > lowest:
+            # sum((r - mean)**2) = sum(r**2) - sum(r) * mean.
+            squares = (square_hi + square_lo) - total * mean_return
+            std_return = math.sqrt(max(squares, 0.0) / (n_returns - 1))
+    return mean_return, std_return, downside, max_drawdown
+
+
+@njit(cache=True, nogil=True)
 def sma_cross_one_nb(open_, high, low, close, fast, slow, use_bounds, largest, start, end,
                      direction, fill, size, size_type, fee, fixed_fee, slippage, stop_loss,
                      take_profit, trailing_stop, init_cash, returns_out, equity_out, store):
@@ -464,28 +498,9 @@ def sma_cross_one_nb(open_, high, low, close, fast, slow, use_bounds, largest, s
             peak = equity
             trough = equity
         trough = min(trough, equity)
-    if trough < peak:
-        max_drawdown = min(max_drawdown, trough / peak - 1.0)
-    if saw_zero:
-        lowest = min(lowest, 0.0)
-        highest = max(highest, 0.0)
-    square_hi, error = _two_sum_nb(square_hi, block_square)
-    square_lo += error
-    down_hi, error = _two_sum_nb(down_hi, block_down)
-    down_lo += error
-
-    n_returns = end - start
-    mean_return = 0.0
-    std_return = 0.0
-    downside = 0.0
-    if n_returns > 0:
-        total = sum_hi + sum_lo
-        mean_return = total / n_returns
-        downside = math.sqrt((down_hi + down_lo) / n_returns)
-        if n_returns > 1 and highest > lowest:
-            # sum((r - mean)**2) = sum(r**2) - sum(r) * mean.
-            squares = (square_hi + square_lo) - total * mean_return
-            std_return = math.sqrt(max(squares, 0.0) / (n_returns - 1))
+    mean_return, std_return, downside, max_drawdown = finish_statistics_nb(
+        end - start, sum_hi, sum_lo, square_hi, square_lo, block_square, down_hi,
+        down_lo, block_down, lowest, highest, saw_zero, peak, trough, max_drawdown)
     return (equity, n_trades, total_fees, status, exposed_bars, mean_return, std_return,
             downside, max_drawdown)
 
@@ -761,27 +776,9 @@ def sma_cross_segments_nb(open_, close, fast, slow, largest, start, end, directi
             b = stop
         i = b
 
-    if trough < peak:
-        max_drawdown = min(max_drawdown, trough / peak - 1.0)
-    if saw_zero:
-        lowest = min(lowest, 0.0)
-        highest = max(highest, 0.0)
-    square_hi, error = _two_sum_nb(square_hi, block_square)
-    square_lo += error
-    down_hi, error = _two_sum_nb(down_hi, block_down)
-    down_lo += error
-
-    n_returns = end - start
-    mean_return = 0.0
-    std_return = 0.0
-    downside = 0.0
-    if n_returns > 0:
-        total = sum_hi + sum_lo
-        mean_return = total / n_returns
-        downside = math.sqrt((down_hi + down_lo) / n_returns)
-        if n_returns > 1 and highest > lowest:
-            squares = (square_hi + square_lo) - total * mean_return
-            std_return = math.sqrt(max(squares, 0.0) / (n_returns - 1))
+    mean_return, std_return, downside, max_drawdown = finish_statistics_nb(
+        end - start, sum_hi, sum_lo, square_hi, square_lo, block_square, down_hi,
+        down_lo, block_down, lowest, highest, saw_zero, peak, trough, max_drawdown)
     return (equity, n_trades, total_fees, status, exposed_bars, mean_return, std_return,
             downside, max_drawdown)
 

@@ -1118,3 +1118,8 @@ def test_result_series_are_read_only():
     copied = result.equity.copy()
     copied.iloc[3] = 1.0
     assert result.equity.iloc[3] == before[3]
+    restored = pickle.loads(pickle.dumps(result))
+    for series in (restored.equity, restored.returns):
+        with pytest.raises(ValueError, match="read-only"):
+            series.iloc[3] = 1.0
+    assert restored.stats().equals(result.stats())

@@ -154,6 +154,15 @@ class BacktestResult:
                 "periods_per_year": self._periods_per_year}
 
     def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        for key in ("equity", "returns"):
+            series = state.get(key)
+            if isinstance(series, pd.Series):
+                # Read-only again, as when built, so stats() cannot see edits.
+                values = series.to_numpy(dtype=np.float64, copy=True)
+                values.flags.writeable = False
+                state[key] = pd.Series(values, index=series.index, name=series.name,
+                                       copy=False)
         self.__init__(**state)
 
     def _window(self) -> pd.DatetimeIndex:

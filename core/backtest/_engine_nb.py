@@ -81,6 +81,20 @@ def order_units_nb(size_type, size, equity, price, fee, fixed_fee):
 
 
 @njit(cache=True)
+def entry_fill_nb(side, fill_price, slippage, size_type, size, cash, fee, fixed_fee):
+    """Return (units, price, entry_fee, cash_after) of an entry of ``side`` at ``fill_price``.
+
+    ``units`` is 0.0 or less when the order is too small to fill. Every kernel that
+    opens a position calls this, so that they all size and charge alike.
+    """
+    # Slippage is adverse: a long buys higher, a short sells lower.
+    price = fill_price * (1.0 + side * slippage)
+    units = order_units_nb(size_type, size, cash, price, fee, fixed_fee)
+    entry_fee = fee * units * price + fixed_fee
+    return units, price, entry_fee, cash - side * units * price - entry_fee
+
+
+@njit(cache=True)
 def trade_pnl_nb(side, units, entry_price, exit_price, entry_fee, fee, fixed_fee):
     """Return (pnl, exit_fee) of a trade closed at ``exit_price``, pnl net of both fees.
 
@@ -207,17 +221,17 @@ def fill_signals_nb(trades, n_trades, i, fill_price, long_entry, long_exit, shor
         cash = cash_before_entry + pnl
         side = 0
     if new_side != 0 and side == 0 and i <= last_entry_bar and cash > 0.0:
-        price = fill_price * (1.0 + new_side * slippage)
-        new_units = order_units_nb(size_type, size, cash, price, fee, fixed_fee)
+        new_units, price, new_fee, cash_after = entry_fill_nb(
+            new_side, fill_price, slippage, size_type, size, cash, fee, fixed_fee)
         if new_units > 0.0:
             side = new_side
             units = new_units
             entry_price = price
-            entry_fee = fee * units * price + fixed_fee
+            entry_fee = new_fee
             entry_index = i
             extreme = price
             cash_before_entry = cash
-            cash = cash - side * units * price - entry_fee
+            cash = cash_after
     return (n_trades, side, units, entry_price, entry_fee, entry_index, extreme, cash,
             cash_before_entry)
 
@@ -322,9 +336,8 @@ def simulate_nb(open_, high, low, close, entries, exits, short_entries, short_ex
     ``equity`` is the output array, float64[n], which the kernel fills: marked at
     every bar's close, with ``init_cash`` before ``start`` and the final value from
     ``end`` on. The caller allocates it with NumPy, which marks large allocations for
-    transparent huge pages on Linux while numba's allocator does not. For a million
-    bars that cut about 3 ms from a backtest_signals call of about 22 ms (measured on
-    a 2-core AMD EPYC virtual machine).
+    transparent huge pages on Linux while numba's allocator does not, so a large
+    array costs fewer page faults.
 
     Returns:
         (equity, trades, n_trades, status, exposed_bars). ``trades`` is a
@@ -374,7 +387,7 @@ def simulate_nb(open_, high, low, close, entries, exits, short_entries, short_ex
         # Only these signals can change a position: entries when flat, a long exit
         # or a short entry when long, and a short exit or a long entry when short.
         # This block stays inline because as a helper function it made the kernel
-        # about 50 % slower on a million bars (numba 0.68.1, 2-core AMD EPYC VM).
+        # slower on long data (numba 0.68.1).
         if i >= lag:  # with next_open fills, bar 0 has no signal bar before it
             if side == 0:
                 quiet_end = next_signal_nb(entries, short_entries, allow_long, allow_short,

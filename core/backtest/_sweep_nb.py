@@ -15,7 +15,7 @@ one element (or one row) per set. Options arrive as the scalar codes of
 :mod:`seedwalk.backtest._engine_nb`, validated beforehand by ``BacktestOptions``.
 
 The position rules are those of ``simulate_nb``, and the kernels call its helpers
-(``resolve_signal_nb``, ``order_units_nb``, ``stop_exit_nb``, ``trade_pnl_nb``), so
+(``resolve_signal_nb``, ``entry_fill_nb``, ``stop_exit_nb``, ``trade_pnl_nb``), so
 the equity and the returns match ``simulate`` bit for bit.
 
 The signals must match ``sma_cross_signals_nb`` exactly, so the SMAs must equal
@@ -53,7 +53,7 @@ from seedwalk.backtest._engine_nb import (
     FILL_NEXT_OPEN,
     STATUS_EQUITY_DEPLETED,
     STATUS_OK,
-    order_units_nb,
+    entry_fill_nb,
     resolve_signal_nb,
     stop_exit_nb,
     trade_pnl_nb,
@@ -215,16 +215,16 @@ def fill_signal_nb(i, fill_price, entry, exit_, short_mode, allow_long, allow_sh
         cash = cash_before_entry + pnl
         side = 0
     if new_side != 0 and side == 0 and i <= last_entry_bar and cash > 0.0:
-        price = fill_price * (1.0 + new_side * slippage)
-        new_units = order_units_nb(size_type, size, cash, price, fee, fixed_fee)
+        new_units, price, new_fee, cash_after = entry_fill_nb(
+            new_side, fill_price, slippage, size_type, size, cash, fee, fixed_fee)
         if new_units > 0.0:
             side = new_side
             units = new_units
             entry_price = price
-            entry_fee = fee * units * price + fixed_fee
+            entry_fee = new_fee
             extreme = price
             cash_before_entry = cash
-            cash = cash - side * units * price - entry_fee
+            cash = cash_after
     return (side, units, entry_price, entry_fee, extreme, cash, cash_before_entry, n_trades,
             total_fees)
 

@@ -72,7 +72,7 @@ class OHLCV:
     def index(self) -> pd.DatetimeIndex:
         """Bar open times as a UTC ``DatetimeIndex``."""
         # Built from the int64 nanoseconds as they are, which skips pd.to_datetime's
-        # conversion; pandas still copies them (about 1 ms per million bars).
+        # conversion; pandas still copies them.
         return pd.DatetimeIndex(self.times.view("M8[ns]"), dtype="datetime64[ns, UTC]",
                                 name="time")
 

@@ -354,7 +354,8 @@ def test_fast_signals_equal_the_plain_signals(bars):
             assert np.array_equal(got[0], expected[0])
             assert np.array_equal(got[1], expected[1])
     empty = sma_cross_fast_signals_nb(np.empty(0), 2, 5)
-    assert empty[0].shape == (0,) and empty[1].shape == (0,)
+    assert empty[0].shape == (0,)
+    assert empty[1].shape == (0,)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -367,6 +368,7 @@ def test_random_options_without_stops_match_simulate(seed):
     wick = 1.0 + np.abs(rng.normal(0.0, 0.004, (2, len(close))))
     high = np.maximum(open_, close) * wick[0]
     low = np.minimum(open_, close) / wick[1]
+
     option_set = {
         "fee": float(rng.choice([0.0, 0.001, 0.004])),
         "fill": str(rng.choice(["close", "next_open"])),
@@ -382,12 +384,14 @@ def test_random_options_without_stops_match_simulate(seed):
     else:
         option_set.update(size=float(rng.choice([0.5, 1.0, 2.5])))
     options = BacktestOptions(**option_set)
+
     pairs = [(int(rng.integers(1, 40)), int(rng.integers(2, 220))) for _ in range(4)]
     start = int(rng.integers(0, 3000))
     end = int(rng.integers(start, len(close) + 1))
     result = sweep_sma_cross(open_, high, low, close, [p[0] for p in pairs],
                              [p[1] for p in pairs], start=start, end=end, options=options,
                              returns=True)
+
     for k, (fast, slow) in enumerate(pairs):
         signals = Signals(*sma_cross_signals_nb(close, fast, slow))
         simulation = simulate(open_, high, low, close, signals, start=start, end=end,

@@ -222,10 +222,9 @@ class BacktestResult:
 class _BarIndex:
     """The data's bar open times as a DatetimeIndex, built from an OHLCV on first use.
 
-    ``OHLCV.index`` copies every timestamp. That took about 1 ms for a million bars
-    when timed after ``gc.collect()``, as ``benchmarks/run.py`` times its calls, on
-    a 2-core AMD EPYC virtual machine. A backtest needs the whole index only for
-    Series signals, timestamp bounds and the result's equity and returns.
+    ``OHLCV.index`` copies every timestamp, which is a large share of a short
+    backtest. A backtest needs the whole index only for Series signals, timestamp
+    bounds and the result's equity and returns.
     """
 
     __slots__ = ("_data", "_index")

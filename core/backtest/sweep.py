@@ -215,8 +215,7 @@ def sweep_sma_cross(open, high, low, close, fast, slow, *, start: int = 0,
     downside deviation of the returns are summed in another order than NumPy sums
     them, so they can differ in the last digits (1e-12 relative in the tests). The
     standard deviation comes from the sums of returns and of their squares, so when
-    the returns are nearly constant it loses more digits (2.5e-12 relative was seen
-    on synthetic data).
+    the returns are nearly constant it loses more digits than that.
 
     Args:
         open, high, low, close: float64 price arrays of one length ``n``, assumed
